@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from queueing.api import build_api
+
+api = build_api()
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("", include("queueing.urls")),
+]

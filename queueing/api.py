@@ -1,0 +1,352 @@
+"""The JSON API v1 (SPEC "Fixed paths"). Endpoints validate, call a service, shape the answer."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Router
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.responses import codes_4xx
+
+from queueing import ratelimit, selectors, services
+from queueing.auth import desk_actor, desk_auth
+from queueing.errors import InvalidRequest, NotFound, QueueError, Unauthenticated, Unavailable
+from queueing.models import Desk, Reason, Site, Ticket
+from queueing.schemas import (
+    BusinessTypeOut,
+    DeskActionOut,
+    ErrorOut,
+    IssueIn,
+    NumberIn,
+    PauseIn,
+    ReasonOut,
+    SnapshotOut,
+    TicketOut,
+    TransferIn,
+    desk_out,
+    snapshot_out,
+    ticket_out,
+)
+
+log = logging.getLogger(__name__)
+router = Router()
+ERRORS: dict[Any, Any] = {codes_4xx: ErrorOut, 503: ErrorOut}
+RETRY_AFTER_DB = 5
+IDEMPOTENCY_KEY_MAX = 200
+
+# --- Errors, all in one shape (SPEC "Interfaces") ---------------------------
+
+STATUS_CODES = {
+    400: "invalid_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "too_large",
+    415: "invalid_request",
+    422: "invalid_request",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def error_body(status: int, message: str, code: str | None = None, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code or STATUS_CODES.get(status, "error"), "message": message, **extra}}
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    def respond(request: HttpRequest, status: int, body: dict[str, Any], retry_after: int | None = None) -> HttpResponse:
+        response = api.create_response(request, body, status=status)
+        if retry_after is not None:
+            response["Retry-After"] = str(retry_after)
+        return response
+
+    @api.exception_handler(QueueError)
+    def queue_error(request: HttpRequest, exc: QueueError) -> HttpResponse:
+        retry_after = getattr(exc, "retry_after", RETRY_AFTER_DB if exc.status == 503 else None)
+        return respond(request, exc.status, {"error": exc.as_dict()}, retry_after)
+
+    @api.exception_handler(ValidationError)
+    def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        details = [
+            {"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None, "message": str(e.get("msg", ""))}
+            for e in exc.errors
+        ]
+        body = error_body(422, _("Some fields are missing or not valid."), details=details)
+        return respond(request, 422, body)
+
+    @api.exception_handler(AuthenticationError)
+    def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return respond(request, 401, {"error": Unauthenticated().as_dict()})
+
+    @api.exception_handler(HttpError)
+    def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        if exc.status_code == 403:  # Ninja's CSRF refusal
+            message = _("The page's security token is missing or stale; reload the page and try again.")
+        elif exc.status_code == 400:
+            message = _("The request body is not valid JSON.")
+        else:
+            message = str(exc)
+        return respond(request, exc.status_code, error_body(exc.status_code, message))
+
+    @api.exception_handler(Http404)
+    def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return respond(request, 404, error_body(404, _("Not found.")))
+
+    @api.exception_handler(Exception)
+    def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        if isinstance(exc, OperationalError | InterfaceError):
+            log.warning("Database unavailable: %s", exc)
+            return respond(request, 503, {"error": Unavailable().as_dict()}, RETRY_AFTER_DB)
+        log.exception("Unexpected error in %s %s", request.method, request.path)
+        return respond(request, 500, error_body(500, _("Something went wrong on our side. Please try again.")))
+
+
+# --- Lookups ----------------------------------------------------------------
+
+
+def _site(slug: str) -> Site:
+    site = Site.objects.filter(slug=slug).first()
+    if site is None:
+        raise NotFound(_("There is no site “%(slug)s”.") % {"slug": slug})
+    return site
+
+
+def _desk(site: Site, number: int) -> Desk:
+    desk = site.desks.filter(number=number).select_related("site").first()
+    if desk is None:
+        raise NotFound(_("There is no desk %(number)s here.") % {"number": number})
+    return desk
+
+
+def _ticket(token: str) -> Ticket:
+    ticket = Ticket.objects.select_related("site", "business_type", "desk").filter(token=token).first()
+    if ticket is None:
+        raise NotFound(_("This ticket does not exist."))
+    return ticket
+
+
+# --- Kiosk and phone ----------------------------------------------------------
+
+
+@router.get("/sites/{site}/business-types/", response={200: list[BusinessTypeOut], **ERRORS}, tags=["kiosk"])
+def business_types(request: HttpRequest, site: str) -> list[BusinessTypeOut]:
+    """Active business types in the site's order, with waiting counts and estimated waits."""
+    site_obj = _site(site)
+    now = timezone.now()
+    return [
+        BusinessTypeOut(
+            prefix=o.business_type.prefix,
+            name=o.business_type.name,
+            name_en=o.business_type.name_en,
+            waiting=o.waiting,
+            open_desks=o.open_desks,
+            estimated_wait_minutes=o.estimated_wait_minutes,
+            available=o.refusal is None,
+            unavailable_reason=o.refusal,
+        )
+        for o in selectors.kiosk_overview(site=site_obj, now=now)
+    ]
+
+
+@router.post(
+    "/sites/{site}/tickets/", response={201: TicketOut, **ERRORS}, tags=["kiosk"], openapi_extra={
+        "parameters": [{
+            "in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 200},
+            "description": "A retry with the same key returns the same ticket.",
+        }],
+    },
+)  # fmt: skip
+def issue(request: HttpRequest, site: str, payload: IssueIn) -> tuple[int, TicketOut]:
+    """Take a ticket (anonymous, rate-limited per client address, idempotent)."""
+    site_obj = _site(site)
+    key = request.headers.get("Idempotency-Key") or None
+    if key is not None and (len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable()):
+        raise InvalidRequest(_("The Idempotency-Key header is too long or not printable."))
+    if key is not None and (existing := selectors.ticket_for_key(site=site_obj, key=key)) is not None:
+        return 201, ticket_out(existing)
+    if payload.notice_code:
+        raise NotFound(_("This notice code is not known."))
+    ratelimit.check_kiosk_rate(request)
+    issued = services.issue_ticket(
+        site=site_obj,
+        prefix=payload.business_type.upper(),
+        priority=payload.priority,
+        priority_kind=payload.priority_kind,
+        idempotency_key=key,
+        actor=services.Actor(kind="kiosk", address=ratelimit.client_address(request)),
+    )
+    return 201, ticket_out(issued.ticket, ahead=issued.ahead)
+
+
+@router.get("/tickets/{token}/", response={200: TicketOut, **ERRORS}, tags=["phone"])
+def ticket_status(request: HttpRequest, token: str) -> TicketOut:
+    return ticket_out(_ticket(token))
+
+
+@router.post("/tickets/{token}/cancel/", response={200: TicketOut, **ERRORS}, tags=["phone"])
+def ticket_cancel(request: HttpRequest, token: str) -> TicketOut:
+    ticket = services.cancel(
+        ticket=_ticket(token),
+        actor=services.Actor(kind="citizen", address=ratelimit.client_address(request)),
+    )
+    return ticket_out(ticket)
+
+
+# --- Site ---------------------------------------------------------------------
+
+
+@router.get("/sites/{site}/snapshot/", response={200: SnapshotOut, **ERRORS}, tags=["display"])
+def snapshot(request: HttpRequest, site: str) -> SnapshotOut:
+    """Desks with their ticket in hand and state, waiting per business type, recent calls."""
+    return snapshot_out(_site(site), timezone.now())
+
+
+@router.get("/sites/{site}/reasons/", response={200: list[ReasonOut], **ERRORS}, tags=["desk"])
+def reasons(request: HttpRequest, site: str) -> list[ReasonOut]:
+    """The site's reasons for out-of-order actions (call a number, requeue, transfer, priority, pause)."""
+    return [
+        ReasonOut(code=r.code, label=r.label, label_en=r.label_en)
+        for r in Reason.objects.filter(site=_site(site), active=True)
+    ]
+
+
+# --- Desk -------------------------------------------------------------------------
+
+
+def _desk_answer(desk: Desk) -> DeskActionOut:
+    desk.refresh_from_db()
+    ticket = selectors.active_ticket(desk)
+    return DeskActionOut(ticket=ticket_out(ticket) if ticket else None, desk=desk_out(desk, ticket))
+
+
+def _desk_action(request: HttpRequest, site: str, number: int) -> tuple[Desk, services.Actor]:
+    desk = _desk(_site(site), number)
+    return desk, desk_actor(request, desk)
+
+
+DESK = {"response": {200: DeskActionOut, **ERRORS}, "auth": desk_auth, "tags": ["desk"]}
+
+
+@router.get("/sites/{site}/desks/{number}/", **DESK)
+def desk_state(request: HttpRequest, site: str, number: int) -> DeskActionOut:
+    """The desk and its ticket in hand (for desk displays)."""
+    desk, _actor = _desk_action(request, site, number)
+    return _desk_answer(desk)
+
+
+@router.post("/sites/{site}/desks/{number}/call-next/", **DESK)
+def desk_call_next(request: HttpRequest, site: str, number: int) -> DeskActionOut:
+    """Finish the ticket in hand (served → done, called → no-show) and call the next one."""
+    desk, actor = _desk_action(request, site, number)
+    services.call_next(desk=desk, actor=actor)
+    return _desk_answer(desk)
+
+
+@router.post("/sites/{site}/desks/{number}/recall/", **DESK)
+def desk_recall(request: HttpRequest, site: str, number: int) -> DeskActionOut:
+    desk, actor = _desk_action(request, site, number)
+    services.recall(desk=desk, actor=actor)
+    return _desk_answer(desk)
+
+
+@router.post("/sites/{site}/desks/{number}/start/", **DESK)
+def desk_start(request: HttpRequest, site: str, number: int) -> DeskActionOut:
+    desk, actor = _desk_action(request, site, number)
+    services.start(desk=desk, actor=actor)
+    return _desk_answer(desk)
+
+
+@router.post("/sites/{site}/desks/{number}/complete/", **DESK)
+def desk_complete(request: HttpRequest, site: str, number: int) -> DeskActionOut:
+    desk, actor = _desk_action(request, site, number)
+    services.complete(desk=desk, actor=actor)
+    return _desk_answer(desk)
+
+
+@router.post("/sites/{site}/desks/{number}/no-show/", **DESK)
+def desk_no_show(request: HttpRequest, site: str, number: int) -> DeskActionOut:
+    desk, actor = _desk_action(request, site, number)
+    services.no_show(desk=desk, actor=actor)
+    return _desk_answer(desk)
+
+
+@router.post("/sites/{site}/desks/{number}/call/", **DESK)
+def desk_call(request: HttpRequest, site: str, number: int, payload: NumberIn) -> DeskActionOut:
+    """Call a given waiting number out of turn; `reason` is one of the site's reason codes."""
+    desk, actor = _desk_action(request, site, number)
+    services.call_number(desk=desk, number=payload.number, reason_code=payload.reason, note=payload.note, actor=actor)
+    return _desk_answer(desk)
+
+
+@router.post("/sites/{site}/desks/{number}/requeue/", **DESK)
+def desk_requeue(request: HttpRequest, site: str, number: int, payload: NumberIn) -> DeskActionOut:
+    """Put a no-show back in the queue at its original place."""
+    desk, actor = _desk_action(request, site, number)
+    services.requeue(desk=desk, number=payload.number, reason_code=payload.reason, note=payload.note, actor=actor)
+    return _desk_answer(desk)
+
+
+@router.post("/sites/{site}/desks/{number}/priority/", **DESK)
+def desk_priority(request: HttpRequest, site: str, number: int, payload: NumberIn) -> DeskActionOut:
+    """Give a waiting ticket priority."""
+    desk, actor = _desk_action(request, site, number)
+    services.set_priority(desk=desk, number=payload.number, reason_code=payload.reason, note=payload.note, actor=actor)
+    return _desk_answer(desk)
+
+
+@router.post("/sites/{site}/desks/{number}/transfer/", **DESK)
+def desk_transfer(request: HttpRequest, site: str, number: int, payload: TransferIn) -> DeskActionOut:
+    """Send the ticket being served to another business type's queue (same number)."""
+    desk, actor = _desk_action(request, site, number)
+    services.transfer(
+        desk=desk, prefix=payload.business_type, reason_code=payload.reason, note=payload.note, actor=actor
+    )
+    return _desk_answer(desk)
+
+
+@router.post("/sites/{site}/desks/{number}/pause/", **DESK)
+def desk_pause(request: HttpRequest, site: str, number: int, payload: PauseIn) -> DeskActionOut:
+    desk, actor = _desk_action(request, site, number)
+    services.pause_desk(desk=desk, reason_code=payload.reason, note=payload.note, actor=actor)
+    return _desk_answer(desk)
+
+
+@router.post("/sites/{site}/desks/{number}/resume/", **DESK)
+def desk_resume(request: HttpRequest, site: str, number: int) -> DeskActionOut:
+    desk, actor = _desk_action(request, site, number)
+    services.resume_desk(desk=desk, actor=actor)
+    return _desk_answer(desk)
+
+
+@router.post("/sites/{site}/desks/{number}/open/", **DESK)
+def desk_open(request: HttpRequest, site: str, number: int) -> DeskActionOut:
+    desk, actor = _desk_action(request, site, number)
+    services.open_desk(desk=desk, actor=actor)
+    return _desk_answer(desk)
+
+
+@router.post("/sites/{site}/desks/{number}/close/", **DESK)
+def desk_close(request: HttpRequest, site: str, number: int) -> DeskActionOut:
+    desk, actor = _desk_action(request, site, number)
+    services.close_desk(desk=desk, actor=actor)
+    return _desk_answer(desk)
+
+
+def build_api() -> NinjaAPI:
+    api = NinjaAPI(
+        title="Counter API",
+        version="1",
+        description="Queue of a household-registration hall: kiosks, phones, desks and displays.",
+        urls_namespace="api",
+    )
+    install_error_handlers(api)
+    api.add_router("/", router)
+    return api

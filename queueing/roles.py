@@ -1,0 +1,44 @@
+"""The three roles, as Django groups: officer, supervisor, administrator."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group, Permission
+
+OFFICER = "officer"
+SUPERVISOR = "supervisor"
+ADMINISTRATOR = "administrator"
+
+# Model permissions per role; pages check the group, the admin checks these.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    OFFICER: ["queueing.view_ticket", "queueing.view_reason", "queueing.view_businesstype"],
+    SUPERVISOR: [
+        "queueing.view_ticket",
+        "queueing.view_event",
+        "queueing.view_desk",
+        "queueing.view_businesstype",
+        "queueing.view_reason",
+        "queueing.change_reason",
+        "queueing.add_reason",
+    ],
+    ADMINISTRATOR: [
+        f"queueing.{action}_{model}"
+        for model in (
+            "site", "openingperiod", "specialday", "businesstype", "desk", "deskbusinesstype", "reason",
+            "staffprofile", "desktoken",
+        )
+        for action in ("view", "add", "change")
+    ]
+    + ["queueing.view_ticket", "queueing.view_event", "auth.view_user", "auth.add_user", "auth.change_user"],
+}  # fmt: skip
+
+
+def ensure_roles(**kwargs: Any) -> None:
+    for name, perms in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        wanted = []
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
+        group.permissions.add(*wanted)

@@ -1,0 +1,225 @@
+"""Request and response shapes of the JSON API (and of the live messages built on them)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Field, Schema
+
+from queueing import selectors
+from queueing.models import Desk, Event, Site, Ticket
+
+Prefix = Field(..., min_length=1, max_length=1, pattern=r"^[A-Za-z]$", examples=["A"])
+TicketNumber = Field(..., min_length=2, max_length=12, pattern=r"^[A-Za-z][0-9]{3,}$", examples=["A012"])
+ReasonCode = Field(None, max_length=40, examples=["elderly_assist"])
+Note = Field("", max_length=500)
+
+
+class ErrorDetail(Schema):
+    code: str = Field(..., examples=["invalid_transition"])
+    message: str
+    retry_at: dt.datetime | None = None
+
+
+class ErrorOut(Schema):
+    error: ErrorDetail
+
+
+# --- Requests ---------------------------------------------------------------
+
+
+class IssueIn(Schema):
+    business_type: str = Prefix
+    priority: bool = False
+    priority_kind: Literal["", "elderly", "disabled", "pregnant", "other"] = ""
+    notice_code: str | None = Field(None, max_length=40)
+
+
+class NumberIn(Schema):
+    number: str = TicketNumber
+    reason: str | None = ReasonCode
+    note: str = Note
+
+
+class TransferIn(Schema):
+    business_type: str = Prefix
+    reason: str | None = ReasonCode
+    note: str = Note
+
+
+class PauseIn(Schema):
+    reason: str | None = ReasonCode
+    note: str = Note
+
+
+# --- Responses --------------------------------------------------------------
+
+
+class TicketOut(Schema):
+    number: str
+    token: str
+    status: str
+    status_label: str
+    priority: bool
+    priority_source: str
+    business_type: str
+    business_type_name: str
+    business_type_name_en: str
+    ahead: int
+    estimated_wait_minutes: int | None
+    desk: str | None
+    desk_name: str | None
+    recalls: int
+    service_day: dt.date
+    issued_at: dt.datetime
+    called_at: dt.datetime | None
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    url: str
+
+
+class DeskOut(Schema):
+    number: str
+    name: str
+    state: str
+    business_types: list[str]
+    officer: str | None
+    ticket: str | None = Field(None, description="Number of the ticket in hand.")
+    ticket_status: str | None = None
+    ticket_business_type: str | None = None
+
+
+class DeskActionOut(Schema):
+    ticket: TicketOut | None
+    desk: DeskOut
+
+
+class BusinessTypeOut(Schema):
+    prefix: str
+    name: str
+    name_en: str
+    waiting: int
+    open_desks: int
+    estimated_wait_minutes: int
+    available: bool
+    unavailable_reason: str | None = None
+
+
+class ReasonOut(Schema):
+    code: str
+    label: str
+    label_en: str
+
+
+class WaitingOut(Schema):
+    business_type: str
+    name: str
+    name_en: str
+    waiting: int
+    open_desks: int
+    estimated_wait_minutes: int
+
+
+class CallOut(Schema):
+    number: str
+    desk: str
+    desk_name: str
+    business_type: str
+    recall: bool
+    at: dt.datetime
+
+
+class SnapshotOut(Schema):
+    site: str
+    name: str
+    name_en: str
+    version: int
+    service_day: dt.date
+    desks: list[DeskOut]
+    waiting: list[WaitingOut]
+    recent_calls: list[CallOut]
+
+
+# --- Builders ---------------------------------------------------------------
+
+
+def ticket_out(ticket: Ticket, *, ahead: int | None = None) -> TicketOut:
+    if ahead is None:
+        ahead = selectors.ahead_of(ticket)
+    desk = ticket.desk if ticket.desk_id and ticket.is_active else None
+    return TicketOut(
+        number=ticket.number,
+        token=ticket.token,
+        status=ticket.status,
+        status_label=str(ticket.get_status_display()),
+        priority=ticket.priority,
+        priority_source=ticket.priority_source,
+        business_type=ticket.business_type.prefix,
+        business_type_name=ticket.business_type.name,
+        business_type_name_en=ticket.business_type.name_en,
+        ahead=ahead,
+        estimated_wait_minutes=selectors.ticket_estimate(ticket, ahead),
+        desk=str(desk.number) if desk else None,
+        desk_name=str(desk) if desk else None,
+        recalls=ticket.recalls,
+        service_day=ticket.service_day,
+        issued_at=ticket.issued_at,
+        called_at=ticket.called_at,
+        started_at=ticket.started_at,
+        finished_at=ticket.finished_at,
+        url=f"/t/{ticket.token}/",  # the phone page (a fixed path)
+    )
+
+
+def desk_out(desk: Desk, ticket: Ticket | None) -> DeskOut:
+    return DeskOut(
+        number=str(desk.number),
+        name=str(desk),
+        state=desk.state,
+        business_types=[bt.prefix for bt in desk.business_types.all()],
+        officer=desk.officer.get_username() if desk.officer else None,
+        ticket=ticket.number if ticket else None,
+        ticket_status=ticket.status if ticket else None,
+        ticket_business_type=ticket.business_type.prefix if ticket else None,
+    )
+
+
+def call_out(event: Event) -> CallOut:
+    assert event.ticket is not None and event.desk is not None
+    return CallOut(
+        number=event.ticket.number,
+        desk=str(event.desk.number),
+        desk_name=str(event.desk),
+        business_type=event.ticket.business_type.prefix,
+        recall=event.kind == Event.Kind.TICKET_RECALLED,
+        at=event.created_at,
+    )
+
+
+def snapshot_out(site: Site, now: dt.datetime) -> SnapshotOut:
+    # Read the version first: a message newer than it may then repeat a change
+    # the snapshot already shows (harmless), never miss one.
+    version = Site.objects.values_list("version", flat=True).get(pk=site.pk)
+    day = site.service_day(now)
+    day_start = dt.datetime.combine(day, dt.time.min, tzinfo=site.tz)
+    return SnapshotOut(
+        site=site.slug,
+        name=site.name,
+        name_en=site.name_en,
+        version=version,
+        service_day=day,
+        desks=[desk_out(desk, ticket) for desk, ticket in selectors.desks_with_tickets(site=site)],
+        waiting=[
+            WaitingOut(
+                business_type=o.business_type.prefix,
+                name=o.business_type.name,
+                name_en=o.business_type.name_en,
+                waiting=o.waiting,
+                open_desks=o.open_desks,
+                estimated_wait_minutes=o.estimated_wait_minutes,
+            )
+            for o in selectors.business_type_overview(site=site, day=day)
+        ],
+        recent_calls=[call_out(e) for e in selectors.recent_calls(site=site, day_start=day_start)],
+    )

@@ -1,0 +1,172 @@
+"""Reads shared by the API, the services and (later) the pages and sockets.
+
+Estimated wait (SPEC "Domain"): the people ahead of a ticket in its own
+business type's queue, times that type's learned average handling minutes,
+divided by the open desks that handle the type. Desks handling several types
+share their time, so this leans optimistic when one desk covers every type;
+it is a guide for the citizen, not a promise, and the learned average keeps it
+honest over the day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from dataclasses import dataclass, replace
+from typing import Any
+
+from django.db.models import Count, F, Q
+
+from queueing import opening, rules
+from queueing.models import BusinessType, Desk, DeskBusinessType, Event, Site, Ticket
+
+RECENT_CALLS = 10
+
+
+def queue_order() -> list[Any]:
+    """Call order: priority first, then transferred tickets, then the oldest."""
+    return [F("priority").desc(), F("transferred").desc(), "queued_at", "pk"]
+
+
+def waiting_tickets(*, site: Site, day: dt.date) -> Any:
+    return Ticket.objects.filter(site=site, service_day=day, status=Ticket.Status.WAITING)
+
+
+def waiting_counts(*, site: Site, day: dt.date) -> dict[int, int]:
+    rows = waiting_tickets(site=site, day=day).values("business_type").annotate(n=Count("pk"))
+    return {row["business_type"]: row["n"] for row in rows}
+
+
+def open_desk_counts(*, site: Site) -> dict[int, int]:
+    rows = DeskBusinessType.objects.filter(desk__site=site, desk__state=Desk.State.OPEN).values_list(
+        "business_type_id", flat=True
+    )
+    return dict(Counter(rows))
+
+
+def estimate_minutes(*, ahead: int, avg_minutes: float, open_desks: int) -> int:
+    return math.ceil(ahead * avg_minutes / max(open_desks, 1))
+
+
+def ahead_of(ticket: Ticket) -> int:
+    """Waiting tickets of the same business type that a desk would call first."""
+    if ticket.status != Ticket.Status.WAITING:
+        return 0
+    # Mirrors queue_order(): a higher rank, or the same rank and queued earlier.
+    same_rank = Q(priority=ticket.priority, transferred=ticket.transferred)
+    before = same_rank & (Q(queued_at__lt=ticket.queued_at) | Q(queued_at=ticket.queued_at, pk__lt=ticket.pk))
+    if not ticket.priority:
+        before |= Q(priority=True)
+    if not ticket.transferred:
+        before |= Q(priority=ticket.priority, transferred=True)
+    return (
+        waiting_tickets(site=ticket.site, day=ticket.service_day)
+        .filter(business_type_id=ticket.business_type_id)
+        .filter(before)
+        .count()
+    )
+
+
+def ticket_estimate(ticket: Ticket, ahead: int) -> int | None:
+    if ticket.status != Ticket.Status.WAITING:
+        return None
+    desks = open_desk_counts(site=ticket.site).get(ticket.business_type_id, 0)
+    return estimate_minutes(ahead=ahead, avg_minutes=ticket.business_type.avg_handling_minutes, open_desks=desks)
+
+
+def ticket_for_key(*, site: Site, key: str) -> Ticket | None:
+    """The ticket an earlier request with this Idempotency-Key created."""
+    return Ticket.objects.select_related("business_type", "site").filter(site=site, idempotency_key=key).first()
+
+
+@dataclass(frozen=True)
+class BusinessTypeOverview:
+    business_type: BusinessType
+    waiting: int
+    open_desks: int
+    estimated_wait_minutes: int
+    # Why the kiosk cannot issue for this type now (None: it can).
+    refusal: str | None = None
+
+
+def business_type_overview(*, site: Site, day: dt.date, include_inactive: bool = False) -> list[BusinessTypeOverview]:
+    types = site.business_types.all()
+    if not include_inactive:
+        types = types.filter(active=True)
+    waiting = waiting_counts(site=site, day=day)
+    desks = open_desk_counts(site=site)
+    return [
+        BusinessTypeOverview(
+            business_type=bt,
+            waiting=waiting.get(bt.pk, 0),
+            open_desks=desks.get(bt.pk, 0),
+            estimated_wait_minutes=estimate_minutes(
+                ahead=waiting.get(bt.pk, 0), avg_minutes=bt.avg_handling_minutes, open_desks=desks.get(bt.pk, 0)
+            ),
+        )
+        for bt in types
+    ]
+
+
+def active_ticket(desk: Desk) -> Ticket | None:
+    return (
+        Ticket.objects.select_related("business_type", "site")
+        .filter(desk=desk, status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING])
+        .first()
+    )
+
+
+def served_today(*, desk: Desk, day: dt.date) -> int:
+    return Ticket.objects.filter(desk=desk, service_day=day, status=Ticket.Status.DONE).count()
+
+
+def desks_with_tickets(*, site: Site) -> list[tuple[Desk, Ticket | None]]:
+    desks = list(site.desks.prefetch_related("business_types").select_related("officer"))
+    active = {
+        t.desk_id: t
+        for t in Ticket.objects.select_related("business_type").filter(
+            site=site, desk__in=desks, status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING]
+        )
+    }
+    return [(desk, active.get(desk.pk)) for desk in desks]
+
+
+def recent_calls(*, site: Site, day_start: dt.datetime, limit: int = RECENT_CALLS) -> list[Event]:
+    return list(
+        Event.objects.filter(
+            site=site,
+            kind__in=[Event.Kind.TICKET_CALLED, Event.Kind.TICKET_RECALLED],
+            created_at__gte=day_start,
+        )
+        .select_related("ticket__business_type", "desk")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def issued_counts(*, site: Site, day: dt.date) -> dict[int, int]:
+    rows = (
+        Ticket.objects.filter(site=site, service_day=day)
+        .values("issued_business_type")
+        .annotate(n=Count("pk"))
+    )
+    return {row["issued_business_type"]: row["n"] for row in rows}
+
+
+def kiosk_overview(*, site: Site, now: dt.datetime) -> list[BusinessTypeOverview]:
+    """The business-type overview with, for each type, why a ticket cannot be had now."""
+    day = site.service_day(now)
+    hours = opening.opening_at(site, now)
+    issued = issued_counts(site=site, day=day)
+    result = []
+    for o in business_type_overview(site=site, day=day):
+        refusal = rules.issuance_refusal(
+            site=site,
+            business_type=o.business_type,
+            hours=hours,
+            issued_today=issued.get(o.business_type.pk, 0),
+            estimate_minutes=o.estimated_wait_minutes,
+            now=now,
+        )
+        result.append(replace(o, refusal=str(refusal.message) if refusal else None))
+    return result

@@ -1,0 +1,657 @@
+"""Every change of the queue goes through these functions.
+
+Each runs in one transaction, locks what it reads, and records an Event with
+who did it, from where, and the site's new version. Views, the API, commands
+and the admin call them; nothing else writes a Ticket, a Desk or an Event.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import secrets
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, Max, Value, When
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from queueing import opening, rules, selectors
+from queueing.errors import (
+    BusinessTypeInactive,
+    DeskBusy,
+    DeskClosed,
+    DeskPaused,
+    InvalidRequest,
+    InvalidTransition,
+    NotFound,
+    ReasonRequired,
+)
+from queueing.models import BusinessType, Desk, DeskToken, Event, Reason, Site, Ticket, hash_token
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks for a change, recorded in its Event."""
+
+    kind: str  # Event.ActorKind
+    user: AbstractBaseUser | None = None
+    device: DeskToken | None = None
+    address: str | None = None
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(kind=Event.ActorKind.SYSTEM)
+
+
+# SQLite has one writer at a time, and its busy-wait retry is unfair: under load
+# a few requests starve for seconds. Queueing this process's writers on a lock
+# makes the wait first-come first-served. (Only the single-process default;
+# PostgreSQL relies on row locks alone.)
+_sqlite_writer = threading.RLock()
+
+
+@contextmanager
+def _writer_lock() -> Iterator[None]:
+    with _sqlite_writer if connection.vendor == "sqlite" else nullcontext():
+        yield
+
+
+def write_transaction(func: Callable[P, R]) -> Callable[P, R]:
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        with _writer_lock(), transaction.atomic():
+            return func(*args, **kwargs)
+
+    return wrapper
+
+
+def _bump_version(site: Site) -> int:
+    # One statement, so that the increment is atomic on both back ends; it also
+    # serialises the site's changes, which is what makes `version` gap-free.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Site._meta.db_table} SET version = version + 1 WHERE id = %s RETURNING version",  # noqa: S608
+            [site.pk],
+        )
+        (version,) = cursor.fetchone()
+    site.version = version
+    return int(version)
+
+
+def _record(
+    *,
+    site: Site,
+    kind: str,
+    actor: Actor,
+    ticket: Ticket | None = None,
+    desk: Desk | None = None,
+    reason: Reason | None = None,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    at: dt.datetime | None = None,
+) -> Event:
+    return Event.objects.create(
+        site=site,
+        ticket=ticket,
+        desk=desk,
+        kind=kind,
+        actor_kind=actor.kind,
+        user=actor.user if actor.user is not None and actor.user.is_authenticated else None,
+        device=actor.device,
+        reason=reason,
+        reason_text=reason.label if reason else "",
+        note=note,
+        data=data or {},
+        address=actor.address,
+        version=_bump_version(site),
+        created_at=at or timezone.now(),
+    )
+
+
+# --- Day change -------------------------------------------------------------
+
+
+def roll_over_day(*, site: Site, now: dt.datetime | None = None) -> int:
+    """Expire the unfinished tickets of earlier service days; return how many.
+
+    Called at the start of every issue and desk action (the first request of a
+    new local day does the work; later ones find `current_day` up to date) and
+    by `manage.py expire_tickets`, which a timer can run after midnight.
+    """
+    now = now or timezone.now()
+    today = site.service_day(now)
+    if site.current_day == today:
+        return 0
+    with _writer_lock(), transaction.atomic():
+        stale = list(
+            Ticket.objects.select_for_update()
+            .filter(
+                site=site,
+                service_day__lt=today,
+                status__in=[Ticket.Status.WAITING, Ticket.Status.CALLED],
+            )
+            .order_by("pk")
+        )
+        system = Actor.system()
+        for ticket in stale:
+            ticket.status = ticket.transition("expire")
+            ticket.finished_at = now
+            ticket.save(update_fields=["status", "finished_at"])
+            _record(site=site, kind=Event.Kind.TICKET_EXPIRED, actor=system, ticket=ticket, desk=ticket.desk, at=now)
+        Site.objects.filter(pk=site.pk).update(current_day=today)
+        site.current_day = today
+    return len(stale)
+
+
+# --- Issuing ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Issued:
+    ticket: Ticket
+    ahead: int
+    estimated_wait_minutes: int
+    created: bool
+
+
+def issue_ticket(
+    *,
+    site: Site,
+    prefix: str,
+    actor: Actor,
+    priority: bool = False,
+    priority_kind: str = "",
+    idempotency_key: str | None = None,
+    now: dt.datetime | None = None,
+) -> Issued:
+    """Draw the next number of a business type for today.
+
+    With an idempotency key, a repeated request (a double tap, a retry after a
+    timeout or a restart) returns the ticket the first one created.
+    """
+    if idempotency_key:
+        existing = selectors.ticket_for_key(site=site, key=idempotency_key)
+        if existing is not None:
+            return _issued(existing, created=False)
+    try:
+        return _issue(
+            site=site,
+            prefix=prefix,
+            actor=actor,
+            priority=priority,
+            priority_kind=priority_kind,
+            idempotency_key=idempotency_key,
+            now=now or timezone.now(),
+        )
+    except IntegrityError:
+        # Two requests with one key for two different business types raced past
+        # each other's lock: the unique constraint kept one; answer with it.
+        existing = selectors.ticket_for_key(site=site, key=idempotency_key) if idempotency_key else None
+        if existing is None:
+            raise
+        return _issued(existing, created=False)
+
+
+def _issued(ticket: Ticket, *, created: bool) -> Issued:
+    ahead = selectors.ahead_of(ticket)
+    return Issued(
+        ticket=ticket,
+        ahead=ahead,
+        estimated_wait_minutes=selectors.ticket_estimate(ticket, ahead) or 0,
+        created=created,
+    )
+
+
+@write_transaction
+def _issue(
+    *,
+    site: Site,
+    prefix: str,
+    actor: Actor,
+    priority: bool,
+    priority_kind: str,
+    idempotency_key: str | None,
+    now: dt.datetime,
+) -> Issued:
+    roll_over_day(site=site, now=now)
+    # The business type's row lock serialises issuance per type, so the max()
+    # below cannot hand out one number twice (PostgreSQL; SQLite's IMMEDIATE
+    # transaction already serialises every writer).
+    bt = BusinessType.objects.select_for_update().filter(site=site, prefix=prefix).first()
+    if bt is None:
+        raise NotFound(_("There is no business type %(prefix)s here.") % {"prefix": prefix})
+    if idempotency_key:
+        existing = selectors.ticket_for_key(site=site, key=idempotency_key)
+        if existing is not None:
+            return _issued(existing, created=False)
+    today = site.service_day(now)
+    last = Ticket.objects.filter(issued_business_type=bt, service_day=today).aggregate(m=Max("sequence"))["m"]
+    sequence = (last or 0) + 1
+    queue = selectors.waiting_tickets(site=site, day=today).filter(business_type=bt)
+    ahead = queue.filter(priority=True).count() if priority else queue.count()
+    open_desks = selectors.open_desk_counts(site=site).get(bt.pk, 0)
+    estimate = selectors.estimate_minutes(ahead=ahead, avg_minutes=bt.avg_handling_minutes, open_desks=open_desks)
+    refusal = rules.issuance_refusal(
+        site=site,
+        business_type=bt,
+        hours=opening.opening_at(site, now),
+        issued_today=sequence - 1,  # sequences are gap-free and never deleted
+        estimate_minutes=estimate,
+        now=now,
+    )
+    if refusal is not None:
+        raise refusal
+    ticket = Ticket.objects.create(
+        site=site,
+        business_type=bt,
+        issued_business_type=bt,
+        service_day=today,
+        sequence=sequence,
+        number=bt.format_number(sequence),
+        priority=priority,
+        priority_source=Ticket.PrioritySource.SELF_DECLARED if priority else "",
+        priority_kind=priority_kind if priority else "",
+        idempotency_key=idempotency_key or None,
+        issued_at=now,
+        queued_at=now,
+    )
+    _record(
+        site=site,
+        kind=Event.Kind.TICKET_ISSUED,
+        actor=actor,
+        ticket=ticket,
+        data={"priority": priority, "priority_kind": ticket.priority_kind},
+        at=now,
+    )
+    return Issued(ticket=ticket, ahead=ahead, estimated_wait_minutes=estimate, created=True)
+
+
+# --- Desk actions -----------------------------------------------------------
+
+
+def _lock_desk(desk: Desk) -> Desk:
+    # One desk's actions are serialised: a double press of "next" on a keypad
+    # must not finish one ticket and call two.
+    return Desk.objects.select_for_update().select_related("site").get(pk=desk.pk)
+
+
+def _require_open(desk: Desk) -> None:
+    if desk.state == Desk.State.PAUSED:
+        raise DeskPaused()
+    if desk.state == Desk.State.CLOSED:
+        raise DeskClosed()
+
+
+def _lock_active(desk: Desk) -> Ticket | None:
+    return (
+        Ticket.objects.select_for_update()
+        .select_related("business_type")
+        .filter(desk=desk, status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING])
+        .first()
+    )
+
+
+def _active_for(desk: Desk, action: str) -> Ticket:
+    """The desk's ticket in hand, checked for `action` (the model words a refusal)."""
+    ticket = _lock_active(desk)
+    if ticket is None:
+        raise InvalidTransition(_("The desk has no ticket in hand."))
+    ticket.transition(action)
+    return ticket
+
+
+def _officer(desk: Desk, actor: Actor) -> Any:
+    return actor.user if actor.user is not None else desk.officer
+
+
+def _reason(site: Site, code: str | None) -> Reason:
+    if not code:
+        raise ReasonRequired()
+    reason = Reason.objects.filter(site=site, code=code, active=True).first()
+    if reason is None:
+        raise ReasonRequired(
+            _("“%(code)s” is not one of this site's reasons; choose one from the list.") % {"code": code}
+        )
+    return reason
+
+
+def _finish(ticket: Ticket, *, desk: Desk, actor: Actor, now: dt.datetime) -> None:
+    """Close the desk's ticket in hand: served → done, called but never came → no-show."""
+    if ticket.status == Ticket.Status.SERVING:
+        _complete(ticket, desk=desk, actor=actor, now=now)
+    else:
+        ticket.status = ticket.transition("no_show")
+        ticket.finished_at = now
+        ticket.save(update_fields=["status", "finished_at"])
+        _record(site=desk.site, kind=Event.Kind.TICKET_NO_SHOW, actor=actor, ticket=ticket, desk=desk, at=now)
+
+
+def _complete(ticket: Ticket, *, desk: Desk, actor: Actor, now: dt.datetime) -> None:
+    ticket.status = ticket.transition("complete")
+    ticket.finished_at = now
+    ticket.save(update_fields=["status", "finished_at"])
+    if ticket.started_at is not None:
+        bt = BusinessType.objects.select_for_update().get(pk=ticket.business_type_id)
+        bt.learn_handling_time((now - ticket.started_at).total_seconds() / 60)
+        bt.save(update_fields=["avg_handling_minutes"])
+    _record(site=desk.site, kind=Event.Kind.TICKET_COMPLETED, actor=actor, ticket=ticket, desk=desk, at=now)
+
+
+def _call(
+    ticket: Ticket, *, desk: Desk, actor: Actor, now: dt.datetime, reason: Reason | None = None, note: str = ""
+) -> Ticket:
+    ticket.status = ticket.transition("call")
+    ticket.desk = desk
+    ticket.officer = _officer(desk, actor)
+    ticket.called_at = now
+    ticket.recalls = 0
+    ticket.save(update_fields=["status", "desk", "officer", "called_at", "recalls"])
+    _record(
+        site=desk.site,
+        kind=Event.Kind.TICKET_CALLED,
+        actor=actor,
+        ticket=ticket,
+        desk=desk,
+        reason=reason,
+        note=note,
+        data={"out_of_order": reason is not None},
+        at=now,
+    )
+    return ticket
+
+
+@write_transaction
+def call_next(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> Ticket | None:
+    """Finish the desk's ticket in hand and call the next one (None: the queue is empty)."""
+    now = now or timezone.now()
+    desk = _lock_desk(desk)
+    roll_over_day(site=desk.site, now=now)
+    _require_open(desk)
+    current = _lock_active(desk)
+    if current is not None:
+        _finish(current, desk=desk, actor=actor, now=now)
+    handled = list(desk.deskbusinesstype_set.order_by("position").values_list("business_type_id", flat=True))
+    if not handled:
+        return None
+    type_order = Case(*(When(business_type_id=pk, then=Value(i)) for i, pk in enumerate(handled)))
+    # skip_locked: two desks racing for the same queue each take a different
+    # head-of-line ticket instead of waiting for (and then double-calling) one.
+    candidate = (
+        selectors.waiting_tickets(site=desk.site, day=desk.site.service_day(now))
+        .filter(business_type_id__in=handled)
+        .select_for_update(skip_locked=True)
+        .order_by(*selectors.queue_order()[:3], type_order, "pk")
+        .select_related("business_type")
+        .first()
+    )
+    if candidate is None:
+        return None
+    return _call(candidate, desk=desk, actor=actor, now=now)
+
+
+def _today_ticket(site: Site, number: str, now: dt.datetime) -> Ticket:
+    ticket = (
+        Ticket.objects.select_for_update()
+        .select_related("business_type")
+        .filter(site=site, service_day=site.service_day(now), number=number.strip().upper())
+        .first()
+    )
+    if ticket is None:
+        raise NotFound(_("There is no ticket %(number)s today.") % {"number": number})
+    return ticket
+
+
+@write_transaction
+def call_number(
+    *, desk: Desk, number: str, reason_code: str | None, actor: Actor, note: str = "", now: dt.datetime | None = None
+) -> Ticket:
+    """Call one waiting ticket out of turn (with a reason, for the fairness log)."""
+    now = now or timezone.now()
+    desk = _lock_desk(desk)
+    roll_over_day(site=desk.site, now=now)
+    _require_open(desk)
+    reason = _reason(desk.site, reason_code)
+    ticket = _today_ticket(desk.site, number, now)
+    ticket.transition("call")
+    current = _lock_active(desk)
+    if current is not None:
+        _finish(current, desk=desk, actor=actor, now=now)
+    return _call(ticket, desk=desk, actor=actor, now=now, reason=reason, note=note)
+
+
+@write_transaction
+def recall(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> Ticket | None:
+    """Announce the called ticket again; past the site's limit it becomes a no-show."""
+    now = now or timezone.now()
+    desk = _lock_desk(desk)
+    ticket = _active_for(desk, "recall")
+    if ticket.recalls >= desk.site.recall_limit:
+        _finish(ticket, desk=desk, actor=actor, now=now)
+        return None
+    ticket.recalls += 1
+    ticket.save(update_fields=["recalls"])
+    _record(
+        site=desk.site,
+        kind=Event.Kind.TICKET_RECALLED,
+        actor=actor,
+        ticket=ticket,
+        desk=desk,
+        data={"recalls": ticket.recalls},
+        at=now,
+    )
+    return ticket
+
+
+@write_transaction
+def start(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> Ticket:
+    now = now or timezone.now()
+    desk = _lock_desk(desk)
+    ticket = _active_for(desk, "start")
+    ticket.status = ticket.transition("start")
+    ticket.started_at = now
+    ticket.officer = _officer(desk, actor)
+    ticket.save(update_fields=["status", "started_at", "officer"])
+    _record(site=desk.site, kind=Event.Kind.TICKET_STARTED, actor=actor, ticket=ticket, desk=desk, at=now)
+    return ticket
+
+
+@write_transaction
+def complete(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> None:
+    now = now or timezone.now()
+    desk = _lock_desk(desk)
+    ticket = _active_for(desk, "complete")
+    _complete(ticket, desk=desk, actor=actor, now=now)
+
+
+@write_transaction
+def no_show(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> None:
+    now = now or timezone.now()
+    desk = _lock_desk(desk)
+    ticket = _active_for(desk, "no_show")
+    _finish(ticket, desk=desk, actor=actor, now=now)
+
+
+@write_transaction
+def requeue(
+    *, desk: Desk, number: str, reason_code: str | None, actor: Actor, note: str = "", now: dt.datetime | None = None
+) -> Ticket:
+    """Put a no-show back in the queue at its original place (the citizen came back)."""
+    now = now or timezone.now()
+    desk = _lock_desk(desk)
+    reason = _reason(desk.site, reason_code)
+    ticket = _today_ticket(desk.site, number, now)
+    ticket.status = ticket.transition("requeue")
+    ticket.desk = None
+    ticket.finished_at = None
+    ticket.save(update_fields=["status", "desk", "finished_at"])
+    _record(
+        site=desk.site, kind=Event.Kind.TICKET_REQUEUED, actor=actor, ticket=ticket, desk=desk, reason=reason,
+        note=note, at=now,
+    )  # fmt: skip
+    return ticket
+
+
+@write_transaction
+def transfer(
+    *, desk: Desk, prefix: str, reason_code: str | None, actor: Actor, note: str = "", now: dt.datetime | None = None
+) -> Ticket:
+    """Send the ticket being served to another business type's queue, same number,
+    ahead of that queue's plain tickets and behind its priority ones."""
+    now = now or timezone.now()
+    desk = _lock_desk(desk)
+    reason = _reason(desk.site, reason_code)
+    target = BusinessType.objects.filter(site=desk.site, prefix=prefix.strip().upper()).first()
+    if target is None:
+        raise NotFound(_("There is no business type %(prefix)s here.") % {"prefix": prefix})
+    if not target.active:
+        raise BusinessTypeInactive()
+    ticket = _active_for(desk, "transfer")
+    if target.pk == ticket.business_type_id:
+        raise InvalidRequest(_("The ticket is already in the queue for %(name)s.") % {"name": target.name})
+    source = ticket.business_type
+    ticket.status = ticket.transition("transfer")
+    ticket.business_type = target
+    ticket.transferred = True
+    ticket.queued_at = now
+    ticket.desk = None
+    ticket.called_at = ticket.started_at = None
+    ticket.save(update_fields=["status", "business_type", "transferred", "queued_at", "desk", "called_at", "started_at"])
+    _record(
+        site=desk.site,
+        kind=Event.Kind.TICKET_TRANSFERRED,
+        actor=actor,
+        ticket=ticket,
+        desk=desk,
+        reason=reason,
+        note=note,
+        data={"from": source.prefix, "to": target.prefix},
+        at=now,
+    )
+    return ticket
+
+
+@write_transaction
+def set_priority(
+    *, desk: Desk, number: str, reason_code: str | None, actor: Actor, note: str = "", now: dt.datetime | None = None
+) -> Ticket:
+    """Staff give a waiting ticket priority (recorded with its reason)."""
+    now = now or timezone.now()
+    desk = _lock_desk(desk)
+    reason = _reason(desk.site, reason_code)
+    ticket = _today_ticket(desk.site, number, now)
+    ticket.transition("prioritise")
+    if ticket.priority:
+        raise InvalidTransition(_("Ticket %(number)s already has priority.") % {"number": ticket.number})
+    ticket.priority = True
+    ticket.priority_source = Ticket.PrioritySource.STAFF
+    ticket.save(update_fields=["priority", "priority_source"])
+    _record(
+        site=desk.site, kind=Event.Kind.TICKET_PRIORITISED, actor=actor, ticket=ticket, desk=desk, reason=reason,
+        note=note, at=now,
+    )  # fmt: skip
+    return ticket
+
+
+@write_transaction
+def cancel(*, ticket: Ticket, actor: Actor, now: dt.datetime | None = None) -> Ticket:
+    """The citizen gives up their place."""
+    now = now or timezone.now()
+    ticket = Ticket.objects.select_for_update().select_related("site", "business_type").get(pk=ticket.pk)
+    ticket.status = ticket.transition("cancel")
+    ticket.finished_at = now
+    ticket.save(update_fields=["status", "finished_at"])
+    _record(site=ticket.site, kind=Event.Kind.TICKET_CANCELLED, actor=actor, ticket=ticket, at=now)
+    return ticket
+
+
+# --- Desk state ---------------------------------------------------------------
+
+
+def _desk_transition(desk: Desk, allowed_from: set[str], action: str) -> None:
+    if desk.state not in allowed_from:
+        raise InvalidTransition(
+            _("%(desk)s is %(state)s; it cannot be %(action)s.")
+            % {"desk": desk, "state": desk.get_state_display(), "action": action}
+        )
+
+
+def _set_desk_state(desk: Desk, state: str, *, kind: str, actor: Actor, now: dt.datetime, **event: Any) -> Desk:
+    desk.state = state
+    fields = ["state"]
+    if actor.user is not None and state == Desk.State.OPEN:
+        desk.officer = actor.user
+        fields.append("officer")
+    elif state == Desk.State.CLOSED:
+        desk.officer = None
+        fields.append("officer")
+    desk.save(update_fields=fields)
+    _record(site=desk.site, kind=kind, actor=actor, desk=desk, at=now, **event)
+    return desk
+
+
+@write_transaction
+def pause_desk(
+    *, desk: Desk, reason_code: str | None, actor: Actor, note: str = "", now: dt.datetime | None = None
+) -> Desk:
+    now = now or timezone.now()
+    desk = _lock_desk(desk)
+    _desk_transition(desk, {Desk.State.OPEN}, _("paused"))
+    reason = _reason(desk.site, reason_code)
+    if _lock_active(desk) is not None:
+        raise DeskBusy()
+    return _set_desk_state(
+        desk, Desk.State.PAUSED, kind=Event.Kind.DESK_PAUSED, actor=actor, now=now, reason=reason, note=note
+    )
+
+
+@write_transaction
+def resume_desk(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> Desk:
+    now = now or timezone.now()
+    desk = _lock_desk(desk)
+    _desk_transition(desk, {Desk.State.PAUSED}, _("resumed"))
+    return _set_desk_state(desk, Desk.State.OPEN, kind=Event.Kind.DESK_RESUMED, actor=actor, now=now)
+
+
+@write_transaction
+def open_desk(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> Desk:
+    now = now or timezone.now()
+    desk = _lock_desk(desk)
+    _desk_transition(desk, {Desk.State.CLOSED}, _("opened"))
+    return _set_desk_state(desk, Desk.State.OPEN, kind=Event.Kind.DESK_OPENED, actor=actor, now=now)
+
+
+@write_transaction
+def close_desk(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> Desk:
+    now = now or timezone.now()
+    desk = _lock_desk(desk)
+    _desk_transition(desk, {Desk.State.OPEN, Desk.State.PAUSED}, _("closed"))
+    if _lock_active(desk) is not None:
+        raise DeskBusy()
+    return _set_desk_state(desk, Desk.State.CLOSED, kind=Event.Kind.DESK_CLOSED, actor=actor, now=now)
+
+
+# --- Device tokens ----------------------------------------------------------
+
+
+@transaction.atomic
+def create_desk_token(*, desk: Desk) -> str:
+    """A new device token for the desk; only its hash is kept, so show it once."""
+    token = secrets.token_urlsafe(32)
+    DeskToken.objects.create(desk=desk, token_hash=hash_token(token), hint=token[:6])
+    return token
+
+
+@transaction.atomic
+def revoke_desk_tokens(*, tokens: Iterable[DeskToken], now: dt.datetime | None = None) -> int:
+    ids = [t.pk for t in tokens]
+    return DeskToken.objects.filter(pk__in=ids, revoked_at__isnull=True).update(revoked_at=now or timezone.now())
