@@ -157,7 +157,16 @@ class EventInline(admin.TabularInline):
 
 @admin.register(Ticket)
 class TicketAdmin(ReadOnlyAdmin):
-    list_display = ["number", "service_day", "business_type", "status", "priority", "priority_source", "desk", "issued_at"]
+    list_display = [
+        "number",
+        "service_day",
+        "business_type",
+        "status",
+        "priority",
+        "priority_source",
+        "desk",
+        "issued_at",
+    ]
     list_filter = ["site", "status", "priority_source", "service_day", "business_type"]
     search_fields = ["number"]
     date_hierarchy = "issued_at"

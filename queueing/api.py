@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.responses import codes_4xx
+from ninja.responses import Status, codes_4xx
 
 from queueing import ratelimit, selectors, services
 from queueing.auth import desk_actor, desk_auth
@@ -62,7 +62,9 @@ def error_body(status: int, message: str, code: str | None = None, **extra: Any)
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
-    def respond(request: HttpRequest, status: int, body: dict[str, Any], retry_after: int | None = None) -> HttpResponse:
+    def respond(
+        request: HttpRequest, status: int, body: dict[str, Any], retry_after: int | None = None
+    ) -> HttpResponse:
         response = api.create_response(request, body, status=status)
         if retry_after is not None:
             response["Retry-After"] = str(retry_after)
@@ -156,22 +158,29 @@ def business_types(request: HttpRequest, site: str) -> list[BusinessTypeOut]:
     ]
 
 
+IDEMPOTENCY_HEADER = {
+    "in": "header",
+    "name": "Idempotency-Key",
+    "required": False,
+    "schema": {"type": "string", "maxLength": IDEMPOTENCY_KEY_MAX},
+    "description": "A retry with the same key returns the same ticket.",
+}
+
+
 @router.post(
-    "/sites/{site}/tickets/", response={201: TicketOut, **ERRORS}, tags=["kiosk"], openapi_extra={
-        "parameters": [{
-            "in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string", "maxLength": 200},
-            "description": "A retry with the same key returns the same ticket.",
-        }],
-    },
-)  # fmt: skip
-def issue(request: HttpRequest, site: str, payload: IssueIn) -> tuple[int, TicketOut]:
+    "/sites/{site}/tickets/",
+    response={201: TicketOut, **ERRORS},
+    tags=["kiosk"],
+    openapi_extra={"parameters": [IDEMPOTENCY_HEADER]},
+)
+def issue(request: HttpRequest, site: str, payload: IssueIn) -> Status[TicketOut]:
     """Take a ticket (anonymous, rate-limited per client address, idempotent)."""
     site_obj = _site(site)
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and (len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable()):
         raise InvalidRequest(_("The Idempotency-Key header is too long or not printable."))
     if key is not None and (existing := selectors.ticket_for_key(site=site_obj, key=key)) is not None:
-        return 201, ticket_out(existing)
+        return Status(201, ticket_out(existing))
     if payload.notice_code:
         raise NotFound(_("This notice code is not known."))
     ratelimit.check_kiosk_rate(request)
@@ -183,7 +192,7 @@ def issue(request: HttpRequest, site: str, payload: IssueIn) -> tuple[int, Ticke
         idempotency_key=key,
         actor=services.Actor(kind="kiosk", address=ratelimit.client_address(request)),
     )
-    return 201, ticket_out(issued.ticket, ahead=issued.ahead)
+    return Status(201, ticket_out(issued.ticket, ahead=issued.ahead))
 
 
 @router.get("/tickets/{token}/", response={200: TicketOut, **ERRORS}, tags=["phone"])

@@ -41,7 +41,9 @@ class ApiErrorMiddleware:
             log.warning("Database unavailable: %s", exception)
             message = _("The service is briefly unavailable; please try again in a few seconds.")
             if request.path.startswith(API_PREFIX):
-                response: HttpResponse = JsonResponse({"error": {"code": "unavailable", "message": message}}, status=503)
+                response: HttpResponse = JsonResponse(
+                    {"error": {"code": "unavailable", "message": message}}, status=503
+                )
             else:
                 response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
             response["Retry-After"] = str(RETRY_AFTER)
@@ -61,7 +63,12 @@ class ApiErrorMiddleware:
             405: _("This address does not accept that method."),
             500: _("Something went wrong on our side. Please try again."),
         }
-        body = {"error": {"code": STATUS_CODES.get(status, "error"), "message": messages.get(status, _("The request is not valid."))}}
+        body = {
+            "error": {
+                "code": STATUS_CODES.get(status, "error"),
+                "message": messages.get(status, _("The request is not valid.")),
+            }
+        }
         response = JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
         if original is not None and original.has_header("Allow"):
             response["Allow"] = original["Allow"]

@@ -229,9 +229,7 @@ class DeskBusinessType(models.Model):
         ordering = ["desk", "position"]
         verbose_name = _("business type handled")
         verbose_name_plural = _("business types handled")
-        constraints = [
-            models.UniqueConstraint(fields=["desk", "business_type"], name="desk_handles_type_once")
-        ]
+        constraints = [models.UniqueConstraint(fields=["desk", "business_type"], name="desk_handles_type_once")]
 
     def __str__(self) -> str:
         return str(self.business_type)
@@ -331,7 +329,7 @@ class Ticket(models.Model):
     )
     recalls = models.PositiveSmallIntegerField(_("recalls"), default=0)
     token = models.CharField(max_length=32, unique=True, default=new_ticket_token, editable=False)
-    idempotency_key = models.CharField(max_length=200, null=True, blank=True, editable=False)
+    idempotency_key = models.CharField(max_length=200, blank=True, default="", editable=False)
     issued_at = models.DateTimeField(_("issued"))
     # Position in the queue: issue time, or the time of a transfer.
     queued_at = models.DateTimeField(_("queued"))
@@ -350,7 +348,7 @@ class Ticket(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["site", "idempotency_key"],
-                condition=Q(idempotency_key__isnull=False),
+                condition=~Q(idempotency_key=""),
                 name="one_ticket_per_idempotency_key",
             ),
             # Backstop for the desk lock: a desk has at most one ticket in hand.

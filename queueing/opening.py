@@ -46,9 +46,7 @@ def opening_at(site: Site, now: dt.datetime) -> Opening:
     local = site.local(now)
     today = periods_on(site, local.date())
     is_open = any(start <= local < end for start, end in today)
-    minutes_left = sum(
-        (end - max(start, local)).total_seconds() / 60 for start, end in today if end > local
-    )
+    minutes_left = sum((end - max(start, local)).total_seconds() / 60 for start, end in today if end > local)
     if site.always_open:
         minutes_left = float("inf")
     return Opening(

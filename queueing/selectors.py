@@ -145,11 +145,7 @@ def recent_calls(*, site: Site, day_start: dt.datetime, limit: int = RECENT_CALL
 
 
 def issued_counts(*, site: Site, day: dt.date) -> dict[int, int]:
-    rows = (
-        Ticket.objects.filter(site=site, service_day=day)
-        .values("issued_business_type")
-        .annotate(n=Count("pk"))
-    )
+    rows = Ticket.objects.filter(site=site, service_day=day).values("issued_business_type").annotate(n=Count("pk"))
     return {row["issued_business_type"]: row["n"] for row in rows}
 
 

@@ -130,7 +130,7 @@ def roll_over_day(*, site: Site, now: dt.datetime | None = None) -> int:
     """
     now = now or timezone.now()
     today = site.service_day(now)
-    if site.current_day == today:
+    if site.current_day is not None and site.current_day >= today:
         return 0
     with _writer_lock(), transaction.atomic():
         stale = list(
@@ -261,7 +261,7 @@ def _issue(
         priority=priority,
         priority_source=Ticket.PrioritySource.SELF_DECLARED if priority else "",
         priority_kind=priority_kind if priority else "",
-        idempotency_key=idempotency_key or None,
+        idempotency_key=idempotency_key or "",
         issued_at=now,
         queued_at=now,
     )
@@ -495,9 +495,15 @@ def requeue(
     ticket.finished_at = None
     ticket.save(update_fields=["status", "desk", "finished_at"])
     _record(
-        site=desk.site, kind=Event.Kind.TICKET_REQUEUED, actor=actor, ticket=ticket, desk=desk, reason=reason,
-        note=note, at=now,
-    )  # fmt: skip
+        site=desk.site,
+        kind=Event.Kind.TICKET_REQUEUED,
+        actor=actor,
+        ticket=ticket,
+        desk=desk,
+        reason=reason,
+        note=note,
+        at=now,
+    )
     return ticket
 
 
@@ -525,7 +531,9 @@ def transfer(
     ticket.queued_at = now
     ticket.desk = None
     ticket.called_at = ticket.started_at = None
-    ticket.save(update_fields=["status", "business_type", "transferred", "queued_at", "desk", "called_at", "started_at"])
+    ticket.save(
+        update_fields=["status", "business_type", "transferred", "queued_at", "desk", "called_at", "started_at"]
+    )
     _record(
         site=desk.site,
         kind=Event.Kind.TICKET_TRANSFERRED,
@@ -556,9 +564,15 @@ def set_priority(
     ticket.priority_source = Ticket.PrioritySource.STAFF
     ticket.save(update_fields=["priority", "priority_source"])
     _record(
-        site=desk.site, kind=Event.Kind.TICKET_PRIORITISED, actor=actor, ticket=ticket, desk=desk, reason=reason,
-        note=note, at=now,
-    )  # fmt: skip
+        site=desk.site,
+        kind=Event.Kind.TICKET_PRIORITISED,
+        actor=actor,
+        ticket=ticket,
+        desk=desk,
+        reason=reason,
+        note=note,
+        at=now,
+    )
     return ticket
 
 

@@ -22,5 +22,7 @@ class Command(BaseCommand):
         if desk is None:
             raise CommandError(f"No desk {options['desk']} at site “{options['site']}”.")
         token = services.create_desk_token(desk=desk)
-        self.stdout.write(f"Device token for {desk.site.slug} desk {desk.number} (shown once; send it as “Authorization: Bearer …”):")
+        self.stdout.write(
+            f"Device token for {desk.site.slug} desk {desk.number} (shown once; send it as “Authorization: Bearer …”):"
+        )
         self.stdout.write(token)

@@ -66,7 +66,9 @@ class Command(BaseCommand):
             created_users = []
             desks = {}
             for number, prefixes in DESKS.items():
-                desk, created = Desk.objects.get_or_create(site=site, number=number, defaults={"name": f"{number}号窗口"})
+                desk, created = Desk.objects.get_or_create(
+                    site=site, number=number, defaults={"name": f"{number}号窗口"}
+                )
                 desks[number] = desk
                 if created:
                     for position, prefix in enumerate(prefixes):
