@@ -76,16 +76,10 @@ def write_transaction(func: Callable[P, R]) -> Callable[P, R]:
 
 
 def _bump_version(site: Site) -> int:
-    # One statement, so that the increment is atomic on both back ends; it also
-    # serialises the site's changes, which is what makes `version` gap-free.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {Site._meta.db_table} SET version = version + 1 WHERE id = %s RETURNING version",  # noqa: S608
-            [site.pk],
-        )
-        (version,) = cursor.fetchone()
-    site.version = version
-    return int(version)
+    # `site` is the row _lock_site() holds, so its in-memory version is current.
+    site.version += 1
+    Site.objects.filter(pk=site.pk).update(version=site.version)
+    return site.version
 
 
 def _record(
@@ -121,36 +115,53 @@ def _record(
 # --- Day change -------------------------------------------------------------
 
 
-def roll_over_day(*, site: Site, now: dt.datetime | None = None) -> int:
-    """Expire the unfinished tickets of earlier service days; return how many.
+def _lock_site(site_id: int, now: dt.datetime) -> Site:
+    """Every write starts by locking its site's row.
 
-    Called at the start of every issue and desk action (the first request of a
-    new local day does the work; later ones find `current_day` up to date) and
-    by `manage.py expire_tickets`, which a timer can run after midnight.
+    One lock order for everything (site, then desk, then tickets) means no
+    deadlocks between actions of a site, and the site's `version` then grows in
+    commit order. It serialises the writes of one hall, which at a few
+    milliseconds each is far more than a hall needs; other halls don't wait.
     """
-    now = now or timezone.now()
+    site = Site.objects.select_for_update().get(pk=site_id)
+    _expire_earlier_days(site, now)
+    return site
+
+
+def _expire_earlier_days(site: Site, now: dt.datetime) -> int:
+    """The day change: earlier days' tickets still waiting or called become expired.
+
+    It runs inside the first write of a new local day (an issue or a desk
+    action); `manage.py expire_tickets`, run by a timer after midnight, does it
+    before anyone asks. Later writes find `current_day` up to date.
+    """
     today = site.service_day(now)
     if site.current_day is not None and site.current_day >= today:
         return 0
-    with _writer_lock(), transaction.atomic():
-        stale = list(
-            Ticket.objects.select_for_update()
-            .filter(
-                site=site,
-                service_day__lt=today,
-                status__in=[Ticket.Status.WAITING, Ticket.Status.CALLED],
-            )
-            .order_by("pk")
-        )
-        system = Actor.system()
-        for ticket in stale:
-            ticket.status = ticket.transition("expire")
-            ticket.finished_at = now
-            ticket.save(update_fields=["status", "finished_at"])
-            _record(site=site, kind=Event.Kind.TICKET_EXPIRED, actor=system, ticket=ticket, desk=ticket.desk, at=now)
-        Site.objects.filter(pk=site.pk).update(current_day=today)
-        site.current_day = today
+    stale = list(
+        Ticket.objects.select_for_update()
+        .filter(site=site, service_day__lt=today, status__in=[Ticket.Status.WAITING, Ticket.Status.CALLED])
+        .order_by("pk")
+    )
+    system = Actor.system()
+    for ticket in stale:
+        ticket.status = ticket.transition("expire")
+        ticket.finished_at = now
+        ticket.save(update_fields=["status", "finished_at"])
+        _record(site=site, kind=Event.Kind.TICKET_EXPIRED, actor=system, ticket=ticket, desk=ticket.desk, at=now)
+    site.current_day = today
+    Site.objects.filter(pk=site.pk).update(current_day=today)
     return len(stale)
+
+
+@write_transaction
+def roll_over_day(*, site: Site, now: dt.datetime | None = None) -> int:
+    """Expire the unfinished tickets of earlier service days; return how many."""
+    now = now or timezone.now()
+    locked = Site.objects.select_for_update().get(pk=site.pk)
+    count = _expire_earlier_days(locked, now)
+    site.current_day, site.version = locked.current_day, locked.version
+    return count
 
 
 # --- Issuing ----------------------------------------------------------------
@@ -223,11 +234,10 @@ def _issue(
     idempotency_key: str | None,
     now: dt.datetime,
 ) -> Issued:
-    roll_over_day(site=site, now=now)
-    # The business type's row lock serialises issuance per type, so the max()
-    # below cannot hand out one number twice (PostgreSQL; SQLite's IMMEDIATE
-    # transaction already serialises every writer).
-    bt = BusinessType.objects.select_for_update().filter(site=site, prefix=prefix).first()
+    # With the site locked (SQLite: the IMMEDIATE transaction), the max() below
+    # cannot hand out one number twice.
+    site = _lock_site(site.pk, now)
+    bt = BusinessType.objects.filter(site=site, prefix=prefix).first()
     if bt is None:
         raise NotFound(_("There is no business type %(prefix)s here.") % {"prefix": prefix})
     if idempotency_key:
@@ -279,10 +289,11 @@ def _issue(
 # --- Desk actions -----------------------------------------------------------
 
 
-def _lock_desk(desk: Desk) -> Desk:
-    # One desk's actions are serialised: a double press of "next" on a keypad
-    # must not finish one ticket and call two.
-    return Desk.objects.select_for_update().select_related("site").get(pk=desk.pk)
+def _lock_desk(desk: Desk, now: dt.datetime) -> Desk:
+    site = _lock_site(desk.site_id, now)
+    locked = Desk.objects.select_for_update().get(pk=desk.pk)
+    locked.site = site
+    return locked
 
 
 def _require_open(desk: Desk) -> None:
@@ -341,7 +352,7 @@ def _complete(ticket: Ticket, *, desk: Desk, actor: Actor, now: dt.datetime) -> 
     ticket.finished_at = now
     ticket.save(update_fields=["status", "finished_at"])
     if ticket.started_at is not None:
-        bt = BusinessType.objects.select_for_update().get(pk=ticket.business_type_id)
+        bt = BusinessType.objects.get(pk=ticket.business_type_id)
         bt.learn_handling_time((now - ticket.started_at).total_seconds() / 60)
         bt.save(update_fields=["avg_handling_minutes"])
     _record(site=desk.site, kind=Event.Kind.TICKET_COMPLETED, actor=actor, ticket=ticket, desk=desk, at=now)
@@ -374,8 +385,7 @@ def _call(
 def call_next(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> Ticket | None:
     """Finish the desk's ticket in hand and call the next one (None: the queue is empty)."""
     now = now or timezone.now()
-    desk = _lock_desk(desk)
-    roll_over_day(site=desk.site, now=now)
+    desk = _lock_desk(desk, now)
     _require_open(desk)
     current = _lock_active(desk)
     if current is not None:
@@ -384,8 +394,8 @@ def call_next(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> Ti
     if not handled:
         return None
     type_order = Case(*(When(business_type_id=pk, then=Value(i)) for i, pk in enumerate(handled)))
-    # skip_locked: two desks racing for the same queue each take a different
-    # head-of-line ticket instead of waiting for (and then double-calling) one.
+    # The site lock already serialises the desks; the row lock (skipping rows
+    # someone else holds) keeps two desks from ever taking one ticket even so.
     candidate = (
         selectors.waiting_tickets(site=desk.site, day=desk.site.service_day(now))
         .filter(business_type_id__in=handled)
@@ -417,8 +427,7 @@ def call_number(
 ) -> Ticket:
     """Call one waiting ticket out of turn (with a reason, for the fairness log)."""
     now = now or timezone.now()
-    desk = _lock_desk(desk)
-    roll_over_day(site=desk.site, now=now)
+    desk = _lock_desk(desk, now)
     _require_open(desk)
     reason = _reason(desk.site, reason_code)
     ticket = _today_ticket(desk.site, number, now)
@@ -433,7 +442,7 @@ def call_number(
 def recall(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> Ticket | None:
     """Announce the called ticket again; past the site's limit it becomes a no-show."""
     now = now or timezone.now()
-    desk = _lock_desk(desk)
+    desk = _lock_desk(desk, now)
     ticket = _active_for(desk, "recall")
     if ticket.recalls >= desk.site.recall_limit:
         _finish(ticket, desk=desk, actor=actor, now=now)
@@ -455,7 +464,7 @@ def recall(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> Ticke
 @write_transaction
 def start(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> Ticket:
     now = now or timezone.now()
-    desk = _lock_desk(desk)
+    desk = _lock_desk(desk, now)
     ticket = _active_for(desk, "start")
     ticket.status = ticket.transition("start")
     ticket.started_at = now
@@ -468,7 +477,7 @@ def start(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> Ticket
 @write_transaction
 def complete(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> None:
     now = now or timezone.now()
-    desk = _lock_desk(desk)
+    desk = _lock_desk(desk, now)
     ticket = _active_for(desk, "complete")
     _complete(ticket, desk=desk, actor=actor, now=now)
 
@@ -476,7 +485,7 @@ def complete(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> Non
 @write_transaction
 def no_show(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> None:
     now = now or timezone.now()
-    desk = _lock_desk(desk)
+    desk = _lock_desk(desk, now)
     ticket = _active_for(desk, "no_show")
     _finish(ticket, desk=desk, actor=actor, now=now)
 
@@ -487,7 +496,7 @@ def requeue(
 ) -> Ticket:
     """Put a no-show back in the queue at its original place (the citizen came back)."""
     now = now or timezone.now()
-    desk = _lock_desk(desk)
+    desk = _lock_desk(desk, now)
     reason = _reason(desk.site, reason_code)
     ticket = _today_ticket(desk.site, number, now)
     ticket.status = ticket.transition("requeue")
@@ -514,7 +523,7 @@ def transfer(
     """Send the ticket being served to another business type's queue, same number,
     ahead of that queue's plain tickets and behind its priority ones."""
     now = now or timezone.now()
-    desk = _lock_desk(desk)
+    desk = _lock_desk(desk, now)
     reason = _reason(desk.site, reason_code)
     target = BusinessType.objects.filter(site=desk.site, prefix=prefix.strip().upper()).first()
     if target is None:
@@ -554,7 +563,7 @@ def set_priority(
 ) -> Ticket:
     """Staff give a waiting ticket priority (recorded with its reason)."""
     now = now or timezone.now()
-    desk = _lock_desk(desk)
+    desk = _lock_desk(desk, now)
     reason = _reason(desk.site, reason_code)
     ticket = _today_ticket(desk.site, number, now)
     ticket.transition("prioritise")
@@ -580,7 +589,9 @@ def set_priority(
 def cancel(*, ticket: Ticket, actor: Actor, now: dt.datetime | None = None) -> Ticket:
     """The citizen gives up their place."""
     now = now or timezone.now()
-    ticket = Ticket.objects.select_for_update().select_related("site", "business_type").get(pk=ticket.pk)
+    site = _lock_site(ticket.site_id, now)
+    ticket = Ticket.objects.select_for_update().select_related("business_type").get(pk=ticket.pk)
+    ticket.site = site
     ticket.status = ticket.transition("cancel")
     ticket.finished_at = now
     ticket.save(update_fields=["status", "finished_at"])
@@ -618,7 +629,7 @@ def pause_desk(
     *, desk: Desk, reason_code: str | None, actor: Actor, note: str = "", now: dt.datetime | None = None
 ) -> Desk:
     now = now or timezone.now()
-    desk = _lock_desk(desk)
+    desk = _lock_desk(desk, now)
     _desk_transition(desk, {Desk.State.OPEN}, _("paused"))
     reason = _reason(desk.site, reason_code)
     if _lock_active(desk) is not None:
@@ -631,7 +642,7 @@ def pause_desk(
 @write_transaction
 def resume_desk(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> Desk:
     now = now or timezone.now()
-    desk = _lock_desk(desk)
+    desk = _lock_desk(desk, now)
     _desk_transition(desk, {Desk.State.PAUSED}, _("resumed"))
     return _set_desk_state(desk, Desk.State.OPEN, kind=Event.Kind.DESK_RESUMED, actor=actor, now=now)
 
@@ -639,7 +650,7 @@ def resume_desk(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> 
 @write_transaction
 def open_desk(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> Desk:
     now = now or timezone.now()
-    desk = _lock_desk(desk)
+    desk = _lock_desk(desk, now)
     _desk_transition(desk, {Desk.State.CLOSED}, _("opened"))
     return _set_desk_state(desk, Desk.State.OPEN, kind=Event.Kind.DESK_OPENED, actor=actor, now=now)
 
@@ -647,7 +658,7 @@ def open_desk(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> De
 @write_transaction
 def close_desk(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> Desk:
     now = now or timezone.now()
-    desk = _lock_desk(desk)
+    desk = _lock_desk(desk, now)
     _desk_transition(desk, {Desk.State.OPEN, Desk.State.PAUSED}, _("closed"))
     if _lock_active(desk) is not None:
         raise DeskBusy()

@@ -340,19 +340,18 @@ def test_handling_time_is_learned_from_finished_tickets(
 def test_day_change_expires_yesterdays_unfinished_tickets(
     site: Site, desk: Desk, issue: Issue, by_officer: services.Actor
 ) -> None:
-    yesterday = timezone.now() - dt.timedelta(days=1)
-    a1, a2, b1 = issue("A", now=yesterday), issue("A", now=yesterday), issue("B", now=yesterday)
-    services.call_next(desk=desk, actor=by_officer, now=yesterday)
-    services.start(desk=desk, actor=by_officer, now=yesterday)
-    services.call_next(desk=desk, actor=by_officer, now=yesterday)  # A001 done, A002 called, B001 waits
+    today, tomorrow = timezone.now(), timezone.now() + dt.timedelta(days=1)
+    a1, a2, b1 = issue("A", now=today), issue("A", now=today), issue("B", now=today)
+    services.call_next(desk=desk, actor=by_officer, now=today)
+    services.start(desk=desk, actor=by_officer, now=today)
+    services.call_next(desk=desk, actor=by_officer, now=today)  # A001 done, A002 called, B001 waits
     # The first request of the new day expires what was left.
-    today_ticket = issue("A")
+    today_ticket = issue("A", now=tomorrow)
     for ticket in (a1, a2, b1):
         ticket.refresh_from_db()
     assert [a1.status, a2.status, b1.status] == ["done", "expired", "expired"]
-    called = a2
-    assert called.events.latest("id").actor_kind == Event.ActorKind.SYSTEM
+    assert a2.events.latest("id").actor_kind == Event.ActorKind.SYSTEM
     assert today_ticket.number == "A001"
     site.refresh_from_db()
     assert site.current_day == today_ticket.service_day
-    assert services.roll_over_day(site=site) == 0
+    assert services.roll_over_day(site=site, now=tomorrow) == 0

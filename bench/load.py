@@ -1,0 +1,921 @@
+"""Load benchmark: ticket issuance and desk calls against one daphne process.
+
+Run from the project root with the virtualenv active:
+
+    python bench/load.py                                   # fresh SQLite file in a temp dir
+    python bench/load.py --database-url postgres://postgres@127.0.0.1:5432/bench
+
+It builds a fresh database (migrate + seed_demo), starts one daphne process with
+every feature on (access log, rate-limit check, Django logging), drives it from
+one asyncio client process and prints the settings, then the figures next to the
+targets. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import platform
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+SITE = "demo"
+PASSWORD = "bench-pass-123"
+PREFIXES = "ABCDE"
+HOST = "127.0.0.1"
+# High enough never to trigger, but the limit is still counted on every issue request.
+RATE_LIMIT = 100_000_000
+BENCH_DESKS = range(5, 25)  # 20 desks of their own, so the demo desks 1–4 stay as seeded
+CALL_NEXT_TICKETS = 1_000
+REQUEST_TIMEOUT = 30.0
+READY_TIMEOUT = 60.0
+
+ISSUE_PATH = f"/api/v1/sites/{SITE}/tickets/"
+SNAPSHOT_PATH = f"/api/v1/sites/{SITE}/snapshot/"
+READY_PATH = f"/api/v1/sites/{SITE}/business-types/"
+
+
+# --- HTTP clients -------------------------------------------------------------
+
+
+class Connection(Protocol):
+    async def request(
+        self, method: str, path: str, headers: Sequence[tuple[str, str]] = (), body: bytes = b""
+    ) -> tuple[int, bytes]: ...
+
+    async def close(self) -> None: ...
+
+
+class RawConnection:
+    """One keep-alive HTTP/1.1 connection with just enough parsing for daphne's answers.
+
+    A hand-written client costs a few tens of microseconds per request, so on a
+    two-core machine nearly all the CPU is left to the server being measured.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.host = host
+        self.port = port
+        self._host_header = f"{host}:{port}"
+        self._reader: asyncio.StreamReader | None = None
+        self._writer: asyncio.StreamWriter | None = None
+
+    async def _connect(self) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        if self._reader is None or self._writer is None:
+            self._reader, self._writer = await asyncio.open_connection(self.host, self.port)
+        return self._reader, self._writer
+
+    async def request(
+        self, method: str, path: str, headers: Sequence[tuple[str, str]] = (), body: bytes = b""
+    ) -> tuple[int, bytes]:
+        reader, writer = await self._connect()
+        lines = [f"{method} {path} HTTP/1.1", f"Host: {self._host_header}"]
+        lines.extend(f"{name}: {value}" for name, value in headers)
+        lines.append(f"Content-Length: {len(body)}")
+        writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
+        try:
+            await writer.drain()
+            return await self._read_response(reader)
+        except BaseException:
+            # A half-read answer leaves the stream out of step; start afresh.
+            await self.close()
+            raise
+
+    async def _read_response(self, reader: asyncio.StreamReader) -> tuple[int, bytes]:
+        head = await reader.readuntil(b"\r\n\r\n")
+        status_line, *header_lines = head[:-4].split(b"\r\n")
+        status = int(status_line.split(b" ", 2)[1])
+        fields: dict[bytes, bytes] = {}
+        for line in header_lines:
+            name, _, value = line.partition(b":")
+            fields[name.strip().lower()] = value.strip()
+        if b"content-length" in fields:
+            body = await reader.readexactly(int(fields[b"content-length"]))
+        elif fields.get(b"transfer-encoding", b"").lower() == b"chunked":
+            body = await self._read_chunked(reader)
+        else:
+            body = await reader.read()
+            fields[b"connection"] = b"close"
+        if fields.get(b"connection", b"").lower() == b"close":
+            await self.close()
+        return status, body
+
+    @staticmethod
+    async def _read_chunked(reader: asyncio.StreamReader) -> bytes:
+        parts = []
+        while True:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            if size == 0:
+                await reader.readuntil(b"\r\n")
+                return b"".join(parts)
+            parts.append(await reader.readexactly(size))
+            await reader.readexactly(2)
+
+    async def close(self) -> None:
+        writer, self._reader, self._writer = self._writer, None, None
+        if writer is not None:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+
+class HttpxConnection:
+    """The same interface over httpx.AsyncClient, kept to compare the clients' own CPU cost."""
+
+    def __init__(self, host: str, port: int) -> None:
+        import httpx
+
+        self._client = httpx.AsyncClient(
+            base_url=f"http://{host}:{port}",
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+            timeout=REQUEST_TIMEOUT,
+        )
+
+    async def request(
+        self, method: str, path: str, headers: Sequence[tuple[str, str]] = (), body: bytes = b""
+    ) -> tuple[int, bytes]:
+        response = await self._client.request(method, path, headers=list(headers), content=body)
+        return response.status_code, response.content
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+
+ConnectionFactory = Callable[[], Connection]
+
+
+# --- Measurements -------------------------------------------------------------
+
+
+def percentile(sorted_values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile; exact for the sample, no interpolation to argue about."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, int(-(-fraction * len(sorted_values) // 1)))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+def process_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process (all its threads) from /proc."""
+    with open(f"/proc/{pid}/stat") as f:
+        # The command name may contain spaces; the fields after it are fixed.
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+@dataclass
+class CpuMeter:
+    """CPU used by the server and by this client between start() and stop(), as % of one core."""
+
+    server_pid: int
+    _start: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    server_seconds: float = 0.0
+    client_seconds: float = 0.0
+    wall_seconds: float = 0.0
+
+    def start(self) -> None:
+        self._start = (time.perf_counter(), process_cpu_seconds(self.server_pid), own_cpu_seconds())
+
+    def stop(self) -> None:
+        wall, server, client = self._start
+        self.wall_seconds = time.perf_counter() - wall
+        self.server_seconds = process_cpu_seconds(self.server_pid) - server
+        self.client_seconds = own_cpu_seconds() - client
+
+    @property
+    def server_percent(self) -> float:
+        return 100 * self.server_seconds / self.wall_seconds if self.wall_seconds else 0.0
+
+    @property
+    def client_percent(self) -> float:
+        return 100 * self.client_seconds / self.wall_seconds if self.wall_seconds else 0.0
+
+
+@dataclass
+class IssueResult:
+    clients: int
+    requests: int = 0
+    elapsed: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+    error_sample: str = ""
+    keys: list[tuple[str, str]] = field(default_factory=list)
+    duplicates: int = 0
+    server_cpu_percent: float = 0.0
+    server_cpu_ms_per_request: float = 0.0
+    client_cpu_percent: float = 0.0
+    client_cpu_us_per_request: float = 0.0
+
+
+@dataclass
+class CallNextResult:
+    desks: int
+    tickets_before: int = 0
+    requests: int = 0
+    called: int = 0
+    elapsed: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+    error_sample: str = ""
+    double_calls: int = 0
+    waiting_after_api: int = -1
+    waiting_after_db: int = -1
+    called_twice_db: int = -1
+    server_cpu_percent: float = 0.0
+    client_cpu_percent: float = 0.0
+
+
+# --- Scenario: issue ----------------------------------------------------------
+
+
+class IssueLoad:
+    """Clients that each take tickets back to back on their own keep-alive connection."""
+
+    def __init__(self, connect: ConnectionFactory, seen: Counter[tuple[str, str]]) -> None:
+        self.connect = connect
+        # Every 201 answer of the run, warm-up included: numbers restart only at the day change.
+        self.seen = seen
+        self._cycle = 0
+
+    def _next_body(self) -> bytes:
+        prefix = PREFIXES[self._cycle % len(PREFIXES)]
+        self._cycle += 1
+        return json.dumps({"business_type": prefix}).encode()
+
+    async def _one(self, conn: Connection, result: IssueResult | None) -> None:
+        headers = [("Content-Type", "application/json"), ("Idempotency-Key", str(uuid.uuid4()))]
+        body = self._next_body()
+        started = time.perf_counter()
+        try:
+            async with asyncio.timeout(REQUEST_TIMEOUT):
+                status, answer = await conn.request("POST", ISSUE_PATH, headers, body)
+        except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
+            status, answer = 0, repr(exc).encode()
+        latency = time.perf_counter() - started
+        ticket: dict[str, Any] = {}
+        if status == 201:
+            with contextlib.suppress(ValueError):
+                ticket = json.loads(answer)
+        ok = status == 201 and bool(ticket.get("number")) and bool(ticket.get("token"))
+        key = (str(ticket.get("service_day")), str(ticket.get("number")))
+        if ok:
+            self.seen[key] += 1
+        if result is None:
+            return
+        result.latencies.append(latency)
+        if ok:
+            result.keys.append(key)
+        if not ok:
+            result.errors[str(status or "connection")] += 1
+            result.error_sample = result.error_sample or answer[:300].decode("utf-8", "replace")
+
+    async def run(
+        self, clients: int, *, warmup: float, seconds: float | None, requests: int | None, server_pid: int
+    ) -> IssueResult:
+        conns = [self.connect() for _ in range(clients)]
+        try:
+            await self._phase(conns, None, deadline=time.perf_counter() + warmup, budget=None)
+            result = IssueResult(clients=clients)
+            meter = CpuMeter(server_pid)
+            meter.start()
+            deadline = time.perf_counter() + seconds if seconds is not None else None
+            await self._phase(conns, result, deadline=deadline, budget=requests)
+            meter.stop()
+        finally:
+            await asyncio.gather(*(c.close() for c in conns))
+        result.elapsed = meter.wall_seconds
+        result.requests = len(result.latencies)
+        result.server_cpu_percent = meter.server_percent
+        result.client_cpu_percent = meter.client_percent
+        if result.requests:
+            result.server_cpu_ms_per_request = 1000 * meter.server_seconds / result.requests
+            result.client_cpu_us_per_request = 1e6 * meter.client_seconds / result.requests
+        return result
+
+    async def _phase(
+        self, conns: list[Connection], result: IssueResult | None, *, deadline: float | None, budget: int | None
+    ) -> None:
+        remaining = [budget]
+
+        async def client(conn: Connection) -> None:
+            while True:
+                if deadline is not None and time.perf_counter() >= deadline:
+                    return
+                if remaining[0] is not None:
+                    if remaining[0] <= 0:
+                        return
+                    remaining[0] -= 1
+                await self._one(conn, result)
+
+        await asyncio.gather(*(client(c) for c in conns))
+
+
+# --- Scenario: call-next ----------------------------------------------------------
+
+
+async def waiting_total(conn: Connection) -> int:
+    status, body = await conn.request("GET", SNAPSHOT_PATH)
+    if status != 200:
+        raise RuntimeError(f"snapshot answered {status}: {body[:200]!r}")
+    return sum(int(row["waiting"]) for row in json.loads(body)["waiting"])
+
+
+async def call_next_load(connect: ConnectionFactory, tokens: dict[int, str], server_pid: int) -> CallNextResult:
+    result = CallNextResult(desks=len(tokens))
+    numbers: Counter[str] = Counter()
+    probe = connect()
+    try:
+        result.tickets_before = await waiting_total(probe)
+    finally:
+        await probe.close()
+    # A stuck desk must not loop for ever; nothing legitimate needs this many calls.
+    max_requests = 3 * (result.tickets_before + len(tokens)) + 100
+
+    async def desk_client(number: int, token: str) -> None:
+        conn = connect()
+        path = f"/api/v1/sites/{SITE}/desks/{number}/call-next/"
+        headers = [("Authorization", f"Bearer {token}")]
+        failures_in_a_row = 0
+        try:
+            while result.requests < max_requests and failures_in_a_row < 50:
+                started = time.perf_counter()
+                try:
+                    async with asyncio.timeout(REQUEST_TIMEOUT):
+                        status, body = await conn.request("POST", path, headers)
+                except (OSError, TimeoutError, asyncio.IncompleteReadError, ValueError) as exc:
+                    status, body = 0, repr(exc).encode()
+                result.latencies.append(time.perf_counter() - started)
+                result.requests += 1
+                answer: dict[str, Any] | None = None
+                if status == 200:
+                    with contextlib.suppress(ValueError):
+                        answer = json.loads(body)
+                if answer is None or "ticket" not in answer:
+                    result.errors[str(status or "connection")] += 1
+                    result.error_sample = result.error_sample or body[:300].decode("utf-8", "replace")
+                    failures_in_a_row += 1
+                    continue
+                failures_in_a_row = 0
+                ticket = answer["ticket"]
+                if ticket is None:
+                    return
+                if ticket.get("status") != "called":
+                    result.errors[f"status {ticket.get('status')}"] += 1
+                numbers[ticket["number"]] += 1
+        finally:
+            await conn.close()
+
+    meter = CpuMeter(server_pid)
+    meter.start()
+    await asyncio.gather(*(desk_client(n, t) for n, t in tokens.items()))
+    meter.stop()
+    result.elapsed = meter.wall_seconds
+    result.called = sum(numbers.values())
+    result.double_calls = sum(1 for n in numbers.values() if n > 1)
+    result.server_cpu_percent = meter.server_percent
+    result.client_cpu_percent = meter.client_percent
+    probe = connect()
+    try:
+        result.waiting_after_api = await waiting_total(probe)
+    finally:
+        await probe.close()
+    return result
+
+
+# --- Database and server processes ----------------------------------------------------
+
+
+@dataclass
+class Database:
+    url: str
+    engine: str
+    detail: str
+    drop: Callable[[], None] | None = None
+
+
+def sqlite_database(directory: Path) -> Database:
+    import sqlite3
+
+    path = directory / "bench.sqlite3"
+    return Database(url=f"sqlite:///{path}", engine="SQLite", detail=f"SQLite {sqlite3.sqlite_version}, file {path}")
+
+
+def postgres_database(url: str) -> Database:
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    if not name or name in ("postgres", "template0", "template1"):
+        raise SystemExit(f"Refusing to drop and re-create database {name!r}; name a scratch database.")
+    maintenance = urlunsplit(parts._replace(path="/postgres"))
+
+    def run(statement: sql.Composable) -> None:
+        with psycopg.connect(maintenance, autocommit=True) as conn:
+            conn.execute(statement)
+
+    run(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    run(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        version = conn.execute("SHOW server_version").fetchone()
+    return Database(
+        url=url,
+        engine="PostgreSQL",
+        detail=f"PostgreSQL {version[0] if version else '?'}, database {name} (dropped and re-created)",
+        drop=lambda: run(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))),
+    )
+
+
+def progress(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+def django_step(env: dict[str, str], *args: str) -> dict[str, Any]:
+    """Run one of this file's --internal steps in a fresh process set up against the bench database."""
+    done = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--internal", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"step {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def daphne(env: dict[str, str], port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "daphne", "-b", HOST, "-p", str(port), "counter.asgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            # Its own session, so a Ctrl-C in the terminal reaches only us and we stop it in order.
+            start_new_session=True,
+        )
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+async def wait_ready(proc: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"daphne exited with {proc.returncode}:\n{log_path.read_text(errors='replace')[-3000:]}")
+        conn = RawConnection(HOST, port)
+        try:
+            status, _ = await conn.request("GET", READY_PATH)
+            if status == 200:
+                return
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            pass
+        finally:
+            await conn.close()
+        await asyncio.sleep(0.2)
+    raise RuntimeError(f"daphne did not answer within {READY_TIMEOUT:.0f} s")
+
+
+# --- Output -------------------------------------------------------------------------
+
+
+def cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+
+    def line(cells: Sequence[str]) -> str:
+        # First column (the label) left-aligned, figures right-aligned.
+        out = [cells[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]
+        return "  ".join(out).rstrip()
+
+    print(line(headers))
+    print("  ".join("-" * w for w in widths))
+    for row in rows:
+        print(line(row))
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def mark(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+# clients -> (min tickets/s, max p50 ms, max p99 ms, wording)
+ISSUE_TARGETS: dict[int, tuple[float, float | None, float | None, str]] = {
+    1: (0.0, 5.0, None, "p50 <= 5 ms"),
+    10: (300.0, None, 100.0, ">= 300/s, p99 <= 100 ms"),
+    50: (250.0, None, 400.0, ">= 250/s, p99 <= 400 ms"),
+}
+CALL_NEXT_TARGET_SECONDS = 4.0
+
+
+def issue_rows(results: Sequence[IssueResult]) -> tuple[list[str], list[list[str]], bool]:
+    headers = [
+        "issue",
+        "reqs",
+        "req/s",
+        "p50 ms",
+        "p90 ms",
+        "p99 ms",
+        "max ms",
+        "errors",
+        "dups",
+        "srv CPU",
+        "srv ms/req",
+        "cli CPU",
+        "target (+ 0 errors, 0 dups)",
+        "",
+    ]
+    rows = []
+    all_ok = True
+    for r in results:
+        lat = sorted(r.latencies)
+        rps = r.requests / r.elapsed if r.elapsed else 0.0
+        p50, p99 = percentile(lat, 0.50), percentile(lat, 0.99)
+        verdict = ""
+        target = ISSUE_TARGETS.get(r.clients)
+        if target is not None:
+            min_rps, max_p50, max_p99, wording = target
+            ok = rps >= min_rps and r.duplicates == 0 and not r.errors
+            ok = ok and (max_p50 is None or p50 * 1000 <= max_p50) and (max_p99 is None or p99 * 1000 <= max_p99)
+            all_ok = all_ok and ok
+            verdict = mark(ok)
+        else:
+            wording = "-"
+        rows.append(
+            [
+                f"{r.clients} client{'s' if r.clients != 1 else ''}",
+                str(r.requests),
+                f"{rps:.0f}",
+                ms(p50),
+                ms(percentile(lat, 0.90)),
+                ms(p99),
+                ms(lat[-1] if lat else float("nan")),
+                str(sum(r.errors.values())),
+                str(r.duplicates),
+                f"{r.server_cpu_percent:.0f}%",
+                f"{r.server_cpu_ms_per_request:.2f}",
+                f"{r.client_cpu_percent:.0f}%",
+                wording,
+                verdict,
+            ]
+        )
+    return headers, rows, all_ok
+
+
+def print_results(
+    issue: Sequence[IssueResult], call_next: CallNextResult | None, client_name: str, total_seen: int
+) -> None:
+    print()
+    print("Results")
+    print("=======")
+    if issue:
+        print()
+        headers, rows, _ = issue_rows(issue)
+        print_table(headers, rows)
+        for r in issue:
+            if r.errors:
+                print(f"  {r.clients} clients: errors by status {dict(r.errors)}; first: {r.error_sample}")
+        print(
+            f"  ({client_name} client; latency = request written to answer read; dups = (day, number) pairs"
+            f" returned more than once among all {total_seen} tickets of the run; CPU in % of one core)"
+        )
+    if call_next is not None:
+        r = call_next
+        lat = sorted(r.latencies)
+        ok = (
+            r.elapsed <= CALL_NEXT_TARGET_SECONDS
+            and r.double_calls == 0
+            and not r.errors
+            and r.waiting_after_api == 0
+            and r.waiting_after_db == 0
+            and r.called_twice_db == 0
+            and r.called == r.tickets_before
+        )
+        print()
+        print_table(
+            [
+                "call-next",
+                "tickets",
+                "calls",
+                "time s",
+                "calls/s",
+                "tickets/s",
+                "p50 ms",
+                "p99 ms",
+                "max ms",
+                "errors",
+                "double",
+                "left",
+                "srv CPU",
+                "cli CPU",
+                "target (+ 0 errors, 0 left)",
+                "",
+            ],
+            [
+                [
+                    f"{r.desks} desks",
+                    f"{r.called}/{r.tickets_before}",
+                    str(r.requests),
+                    f"{r.elapsed:.2f}",
+                    f"{r.requests / r.elapsed:.0f}" if r.elapsed else "-",
+                    f"{r.called / r.elapsed:.0f}" if r.elapsed else "-",
+                    ms(percentile(lat, 0.50)),
+                    ms(percentile(lat, 0.99)),
+                    ms(lat[-1] if lat else float("nan")),
+                    str(sum(r.errors.values())),
+                    str(r.double_calls),
+                    f"{r.waiting_after_api}/{r.waiting_after_db}",
+                    f"{r.server_cpu_percent:.0f}%",
+                    f"{r.client_cpu_percent:.0f}%",
+                    f"<= {CALL_NEXT_TARGET_SECONDS:.0f} s, 0 double calls",
+                    mark(ok),
+                ]
+            ],
+        )
+        if r.errors:
+            print(f"  errors by status {dict(r.errors)}; first: {r.error_sample}")
+        print(
+            "  (calls include each desk's last call that finds the queue empty; double = numbers answered"
+            f" as called to more than one call; left = waiting after the run per snapshot API / database;"
+            f" tickets called twice per the event log: {r.called_twice_db})"
+        )
+
+
+def print_settings(
+    args: argparse.Namespace, db: Database, env: dict[str, str], port: int, log_path: Path, client_name: str
+) -> None:
+    import daphne as daphne_pkg
+    import django
+
+    redis = env.get("REDIS_URL")
+    amount = f"{args.requests} requests per level" if args.requests else f"{args.seconds:g} s per level"
+    settings = [
+        ("date", time.strftime("%Y-%m-%d %H:%M:%S %Z")),
+        ("python", f"{platform.python_implementation()} {platform.python_version()}"),
+        ("django / daphne", f"{django.get_version()} / {daphne_pkg.__version__}"),
+        ("database", db.detail),
+        ("server", f"1 daphne process on {HOST}:{port} (counter.asgi:application)"),
+        ("DEBUG", env["DEBUG"]),
+        ("kiosk rate limit", f"{env['COUNTER_KIOSK_RATE_LIMIT']}/min per address (counted on every issue, never hit)"),
+        ("cache, channel layer", f"Redis {redis}" if redis else "local memory, in-memory channel layer"),
+        ("logging", f"on: daphne access log + Django LOG_LEVEL={env.get('LOG_LEVEL', 'INFO')} -> {log_path.name}"),
+        ("cpu", f"{os.cpu_count()} x {cpu_model()} (client and server share them)"),
+        ("client", client_name),
+        ("issue levels", f"{', '.join(map(str, args.clients))} clients; {args.warmup:g} s warm-up, then {amount}"),
+        ("call-next", f"{CALL_NEXT_TICKETS} waiting tickets (A-E), {len(BENCH_DESKS)} desks handling A-E"),
+    ]
+    width = max(len(k) for k, _ in settings)
+    print("Settings")
+    print("========")
+    for key, value in settings:
+        print(f"{key.ljust(width)}  {value}")
+    sys.stdout.flush()
+
+
+# --- Steps run inside Django (--internal) ---------------------------------------------
+
+
+def setup_django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "counter.settings")
+    import django
+
+    django.setup()
+
+
+def internal_desks() -> dict[str, Any]:
+    """Open the bench desks, each handling every business type, and give each a device token."""
+    from queueing import services
+    from queueing.models import BusinessType, Desk, DeskBusinessType, Site
+
+    site = Site.objects.get(slug=SITE)
+    types = list(BusinessType.objects.filter(site=site).order_by("position"))
+    tokens = {}
+    for number in BENCH_DESKS:
+        desk, _ = Desk.objects.get_or_create(site=site, number=number, defaults={"name": f"{number}号窗口"})
+        for position, bt in enumerate(types):
+            DeskBusinessType.objects.get_or_create(desk=desk, business_type=bt, defaults={"position": position})
+        if desk.state != Desk.State.OPEN:
+            services.open_desk(desk=desk, actor=services.Actor(kind="system"))
+        tokens[str(number)] = services.create_desk_token(desk=desk)
+    return {"tokens": tokens}
+
+
+def internal_seed(count: int) -> dict[str, Any]:
+    """Leave exactly `count` waiting tickets, spread over A-E, issued by the service."""
+    from django.utils import timezone
+
+    from queueing import services
+    from queueing.models import Site, Ticket
+
+    site = Site.objects.get(slug=SITE)
+    # The issue scenario leaves thousands waiting. Going through services.cancel
+    # would take longer than the scenario itself, and these rows exist only in
+    # the bench database, so they are taken out of the queue in one statement.
+    retired = Ticket.objects.filter(site=site, status=Ticket.Status.WAITING).update(
+        status=Ticket.Status.CANCELLED, finished_at=timezone.now()
+    )
+    kiosk = services.Actor(kind="kiosk")
+    for i in range(count):
+        services.issue_ticket(site=site, prefix=PREFIXES[i % len(PREFIXES)], actor=kiosk)
+    waiting = Ticket.objects.filter(site=site, status=Ticket.Status.WAITING).count()
+    return {"retired": retired, "waiting": waiting}
+
+
+def internal_check() -> dict[str, Any]:
+    from django.db.models import Count
+
+    from queueing.models import Event, Site, Ticket
+
+    site = Site.objects.get(slug=SITE)
+    calls = Event.objects.filter(site=site, kind=Event.Kind.TICKET_CALLED)
+    twice = calls.values("ticket").annotate(n=Count("pk")).filter(n__gt=1).count()
+    return {
+        "waiting": Ticket.objects.filter(site=site, status=Ticket.Status.WAITING).count(),
+        "called_events": calls.count(),
+        "called_twice": twice,
+    }
+
+
+def run_internal(step: Sequence[str]) -> None:
+    setup_django()
+    steps: dict[str, Callable[[], dict[str, Any]]] = {
+        "desks": internal_desks,
+        "seed": lambda: internal_seed(int(step[1])),
+        "check": internal_check,
+    }
+    print(json.dumps(steps[step[0]]()))
+
+
+# --- Main ---------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Load benchmark of the Counter API against one daphne process.")
+    parser.add_argument("--database-url", help="PostgreSQL URL of a scratch database (dropped and re-created)")
+    parser.add_argument("--redis-url", help="pass REDIS_URL to the server: Redis cache and channel layer")
+    parser.add_argument("--only", choices=["issue", "call-next"], help="run one scenario")
+    amount = parser.add_mutually_exclusive_group()
+    amount.add_argument("--seconds", type=float, default=8.0, help="measured seconds per issue level (default 8)")
+    amount.add_argument("--requests", type=int, help="measured requests per issue level instead of --seconds")
+    parser.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds per issue level (default 1)")
+    parser.add_argument(
+        "--clients",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=[1, 10, 50],
+        help="issue concurrency levels, comma-separated (default 1,10,50)",
+    )
+    parser.add_argument("--client", choices=["raw", "httpx"], default="raw", help="HTTP client (default raw)")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (database, server log)")
+    parser.add_argument("--internal", nargs="+", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+async def run_scenarios(
+    args: argparse.Namespace, env: dict[str, str], proc: subprocess.Popen[bytes], port: int, log_path: Path
+) -> tuple[list[IssueResult], CallNextResult | None, int]:
+    if args.client == "raw":
+
+        def connect() -> Connection:
+            return RawConnection(HOST, port)
+
+    else:
+
+        def connect() -> Connection:
+            return HttpxConnection(HOST, port)
+
+    await wait_ready(proc, port, log_path)
+    issue_results: list[IssueResult] = []
+    seen: Counter[tuple[str, str]] = Counter()
+    if args.only in (None, "issue"):
+        load = IssueLoad(connect, seen)
+        for clients in args.clients:
+            progress(f"issue: {clients} clients ...")
+            seconds = None if args.requests else args.seconds
+            issue_results.append(
+                await load.run(
+                    clients, warmup=args.warmup, seconds=seconds, requests=args.requests, server_pid=proc.pid
+                )
+            )
+        # Counted once every level has run, so a number repeated in a later level counts too.
+        for r in issue_results:
+            r.duplicates = sum(1 for key in set(r.keys) if seen[key] > 1)
+    call_next = None
+    if args.only in (None, "call-next"):
+        progress(f"call-next: opening {len(BENCH_DESKS)} desks and issuing {CALL_NEXT_TICKETS} tickets ...")
+        tokens = {int(k): v for k, v in django_step(env, "desks")["tokens"].items()}
+        django_step(env, "seed", str(CALL_NEXT_TICKETS))
+        progress("call-next: calling ...")
+        call_next = await call_next_load(connect, tokens, proc.pid)
+        check = django_step(env, "check")
+        call_next.waiting_after_db = check["waiting"]
+        call_next.called_twice_db = check["called_twice"]
+    return issue_results, call_next, sum(seen.values())
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.internal:
+        run_internal(args.internal)
+        return 0
+    # Let a `kill` of the bench run the same clean-up as Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    client_name = {
+        "raw": "asyncio raw HTTP/1.1 keep-alive (one connection per client, one client process)",
+        "httpx": "httpx.AsyncClient (one connection per client, one client process)",
+    }[args.client]
+    tmp = Path(tempfile.mkdtemp(prefix="counter-bench-"))
+    db: Database | None = None
+    try:
+        db = postgres_database(args.database_url) if args.database_url else sqlite_database(tmp)
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "counter.settings",
+            "DATABASE_URL": db.url,
+            "DEBUG": "0",
+            "COUNTER_KIOSK_RATE_LIMIT": str(RATE_LIMIT),
+        }
+        env.pop("REDIS_URL", None)
+        if args.redis_url:
+            env["REDIS_URL"] = args.redis_url
+        progress(f"migrating {db.engine} database ...")
+        manage(env, "migrate", "-v0")
+        manage(env, "seed_demo", "--password", PASSWORD)
+        port = free_port()
+        log_path = tmp / "daphne.log"
+        progress(f"starting daphne on port {port} (log {log_path}) ...")
+        with daphne(env, port, log_path) as proc:
+            print_settings(args, db, env, port, log_path, client_name)
+            issue, call_next, total_seen = asyncio.run(run_scenarios(args, env, proc, port, log_path))
+        print_results(issue, call_next, client_name, total_seen)
+        return 0
+    finally:
+        if db is not None and db.drop is not None and not args.keep:
+            with contextlib.suppress(Exception):
+                db.drop()
+        if args.keep:
+            progress(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
