@@ -29,7 +29,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -46,10 +46,19 @@ BENCH_DESKS = range(5, 25)  # 20 desks of their own, so the demo desks 1–4 sta
 CALL_NEXT_TICKETS = 1_000
 REQUEST_TIMEOUT = 30.0
 READY_TIMEOUT = 60.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 ISSUE_PATH = f"/api/v1/sites/{SITE}/tickets/"
 SNAPSHOT_PATH = f"/api/v1/sites/{SITE}/snapshot/"
 READY_PATH = f"/api/v1/sites/{SITE}/business-types/"
+
+# clients -> (min tickets/s, max p50 ms, max p99 ms, wording)
+ISSUE_TARGETS: dict[int, tuple[float, float | None, float | None, str]] = {
+    1: (0.0, 5.0, None, "p50 <= 5 ms"),
+    10: (300.0, None, 100.0, ">= 300/s, p99 <= 100 ms"),
+    50: (250.0, None, 400.0, ">= 250/s, p99 <= 400 ms"),
+}
+CALL_NEXT_TARGET_SECONDS = 4.0
 
 
 # --- HTTP clients -------------------------------------------------------------
@@ -89,6 +98,7 @@ class RawConnection:
         lines = [f"{method} {path} HTTP/1.1", f"Host: {self._host_header}"]
         lines.extend(f"{name}: {value}" for name, value in headers)
         lines.append(f"Content-Length: {len(body)}")
+        # One write per request: no Nagle/delayed-ACK stall between head and body.
         writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
         try:
             await writer.drain()
@@ -159,17 +169,13 @@ class HttpxConnection:
 
 
 ConnectionFactory = Callable[[], Connection]
+CLIENTS: dict[str, tuple[Callable[[str, int], Connection], str]] = {
+    "raw": (RawConnection, "asyncio, hand-written HTTP/1.1 keep-alive; one connection per client, one process"),
+    "httpx": (HttpxConnection, "httpx.AsyncClient; one connection per client, one process"),
+}
 
 
-# --- Measurements -------------------------------------------------------------
-
-
-def percentile(sorted_values: Sequence[float], fraction: float) -> float:
-    """Nearest-rank percentile; exact for the sample, no interpolation to argue about."""
-    if not sorted_values:
-        return float("nan")
-    rank = max(1, int(-(-fraction * len(sorted_values) // 1)))
-    return sorted_values[min(rank, len(sorted_values)) - 1]
+# --- CPU use and profiles ---------------------------------------------------------
 
 
 def process_cpu_seconds(pid: int) -> float:
@@ -177,7 +183,13 @@ def process_cpu_seconds(pid: int) -> float:
     with open(f"/proc/{pid}/stat") as f:
         # The command name may contain spaces; the fields after it are fixed.
         fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def machine_busy_seconds() -> float:
+    with open("/proc/stat") as f:
+        ticks = [int(x) for x in f.readline().split()[1:9]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / CLOCK_TICKS  # all but idle and iowait
 
 
 def own_cpu_seconds() -> float:
@@ -186,77 +198,120 @@ def own_cpu_seconds() -> float:
 
 
 @dataclass
-class CpuMeter:
-    """CPU used by the server and by this client between start() and stop(), as % of one core."""
+class Usage:
+    """Wall time and CPU seconds of one measured phase."""
 
-    server_pid: int
-    _start: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    server_seconds: float = 0.0
-    client_seconds: float = 0.0
-    wall_seconds: float = 0.0
+    wall: float = 0.0
+    server: float = 0.0
+    client: float = 0.0
+    # Everything else on the machine (other users' processes share these cores).
+    other: float = 0.0
 
-    def start(self) -> None:
-        self._start = (time.perf_counter(), process_cpu_seconds(self.server_pid), own_cpu_seconds())
-
-    def stop(self) -> None:
-        wall, server, client = self._start
-        self.wall_seconds = time.perf_counter() - wall
-        self.server_seconds = process_cpu_seconds(self.server_pid) - server
-        self.client_seconds = own_cpu_seconds() - client
-
-    @property
-    def server_percent(self) -> float:
-        return 100 * self.server_seconds / self.wall_seconds if self.wall_seconds else 0.0
-
-    @property
-    def client_percent(self) -> float:
-        return 100 * self.client_seconds / self.wall_seconds if self.wall_seconds else 0.0
+    def percent(self, cpu_seconds: float) -> str:
+        """As % of one core."""
+        return f"{100 * cpu_seconds / self.wall:.0f}%" if self.wall else "-"
 
 
-@dataclass
-class IssueResult:
-    clients: int
-    requests: int = 0
-    elapsed: float = 0.0
-    latencies: list[float] = field(default_factory=list)
-    errors: Counter[str] = field(default_factory=Counter)
-    error_sample: str = ""
-    keys: list[tuple[str, str]] = field(default_factory=list)
-    duplicates: int = 0
-    server_cpu_percent: float = 0.0
-    server_cpu_ms_per_request: float = 0.0
-    client_cpu_percent: float = 0.0
-    client_cpu_us_per_request: float = 0.0
+def py_spy() -> str | None:
+    found = shutil.which("py-spy")
+    beside = Path(sys.executable).parent / "py-spy"
+    return found or (str(beside) if beside.exists() else None)
 
 
-@dataclass
-class CallNextResult:
-    desks: int
-    tickets_before: int = 0
-    requests: int = 0
-    called: int = 0
-    elapsed: float = 0.0
-    latencies: list[float] = field(default_factory=list)
-    errors: Counter[str] = field(default_factory=Counter)
-    error_sample: str = ""
-    double_calls: int = 0
-    waiting_after_api: int = -1
-    waiting_after_db: int = -1
-    called_twice_db: int = -1
-    server_cpu_percent: float = 0.0
-    client_cpu_percent: float = 0.0
+@contextlib.asynccontextmanager
+async def measure(server_pid: int, profile_to: Path | None) -> AsyncIterator[Usage]:
+    """CPU of server, client and the rest of the machine over the block, optionally under py-spy."""
+    usage = Usage()
+    profiler = None
+    tool = py_spy() if profile_to is not None else None
+    if profile_to is not None and tool is not None:
+        # --gil: only the thread holding the GIL, i.e. where the Python CPU goes (SQLite's
+        # own C work runs without the GIL and does not show); --nonblocking: never pauses daphne.
+        profiler = subprocess.Popen(
+            [tool, "record", "--pid", str(server_pid), "--rate", "100", "--gil", "--nonblocking"]
+            + ["--format", "raw", "--output", str(profile_to)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        await asyncio.sleep(0.5)
+    elif profile_to is not None:
+        progress("py-spy not found (pip install py-spy); running without a profile")
+    start = (time.perf_counter(), process_cpu_seconds(server_pid), own_cpu_seconds(), machine_busy_seconds())
+    try:
+        yield usage
+    finally:
+        usage.wall = time.perf_counter() - start[0]
+        usage.server = process_cpu_seconds(server_pid) - start[1]
+        usage.client = own_cpu_seconds() - start[2]
+        usage.other = max(0.0, machine_busy_seconds() - start[3] - usage.server - usage.client)
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)
+            try:
+                profiler.wait(30)
+            except subprocess.TimeoutExpired:
+                profiler.kill()
+
+
+def profile_summary(path: Path, top: int) -> list[str]:
+    """Top functions of a py-spy raw profile: by own samples, and inclusive for this project's code."""
+    if not path.exists():
+        return [f"  (no profile written to {path})"]
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    total = 0
+    packages = tuple(f"{p.name}/" for p in ROOT.iterdir() if (p / "__init__.py").exists() and p.name != "bench")
+    for line in path.read_text(errors="replace").splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        # "function (file:line)" -> "function (file)", so that one function counts once.
+        frames = [frame.rsplit(":", 1)[0] + ")" if frame.endswith(")") else frame for frame in stack.split(";")]
+        own[frames[-1]] += n
+        for frame in set(frames):
+            if frame.rpartition("(")[2].startswith(packages):
+                inclusive[frame] += n
+    if not total:
+        return [f"  (empty profile {path})"]
+    lines = [f"  {total} samples; own time (function and file, % of samples):"]
+    lines += [f"    {100 * n / total:5.1f}%  {frame}" for frame, n in own.most_common(top)]
+    lines.append("  this project's functions, including what they call:")
+    lines += [f"    {100 * n / total:5.1f}%  {frame}" for frame, n in inclusive.most_common(top)]
+    return lines
 
 
 # --- Scenario: issue ----------------------------------------------------------
 
 
+def percentile(sorted_values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile; exact for the sample, no interpolation to argue about."""
+    if not sorted_values:
+        return float("nan")
+    rank = max(1, -int(-fraction * len(sorted_values) // 1))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+@dataclass
+class IssueResult:
+    clients: int
+    latencies: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+    error_sample: str = ""
+    keys: list[tuple[str, str]] = field(default_factory=list)
+    duplicates: int = 0
+    usage: Usage = field(default_factory=Usage)
+    profile: Path | None = None
+
+
 class IssueLoad:
     """Clients that each take tickets back to back on their own keep-alive connection."""
 
-    def __init__(self, connect: ConnectionFactory, seen: Counter[tuple[str, str]]) -> None:
+    def __init__(self, connect: ConnectionFactory, server_pid: int) -> None:
         self.connect = connect
+        self.server_pid = server_pid
         # Every 201 answer of the run, warm-up included: numbers restart only at the day change.
-        self.seen = seen
+        self.seen: Counter[tuple[str, str]] = Counter()
         self._cycle = 0
 
     def _next_body(self) -> bytes:
@@ -287,31 +342,23 @@ class IssueLoad:
         result.latencies.append(latency)
         if ok:
             result.keys.append(key)
-        if not ok:
+        else:
             result.errors[str(status or "connection")] += 1
             result.error_sample = result.error_sample or answer[:300].decode("utf-8", "replace")
 
     async def run(
-        self, clients: int, *, warmup: float, seconds: float | None, requests: int | None, server_pid: int
+        self, clients: int, *, warmup: float, seconds: float | None, requests: int | None, profile: Path | None
     ) -> IssueResult:
+        result = IssueResult(clients=clients, profile=profile)
         conns = [self.connect() for _ in range(clients)]
         try:
             await self._phase(conns, None, deadline=time.perf_counter() + warmup, budget=None)
-            result = IssueResult(clients=clients)
-            meter = CpuMeter(server_pid)
-            meter.start()
-            deadline = time.perf_counter() + seconds if seconds is not None else None
-            await self._phase(conns, result, deadline=deadline, budget=requests)
-            meter.stop()
+            async with measure(self.server_pid, profile) as usage:
+                deadline = time.perf_counter() + seconds if seconds is not None else None
+                await self._phase(conns, result, deadline=deadline, budget=requests)
         finally:
             await asyncio.gather(*(c.close() for c in conns))
-        result.elapsed = meter.wall_seconds
-        result.requests = len(result.latencies)
-        result.server_cpu_percent = meter.server_percent
-        result.client_cpu_percent = meter.client_percent
-        if result.requests:
-            result.server_cpu_ms_per_request = 1000 * meter.server_seconds / result.requests
-            result.client_cpu_us_per_request = 1e6 * meter.client_seconds / result.requests
+        result.usage = usage
         return result
 
     async def _phase(
@@ -320,9 +367,7 @@ class IssueLoad:
         remaining = [budget]
 
         async def client(conn: Connection) -> None:
-            while True:
-                if deadline is not None and time.perf_counter() >= deadline:
-                    return
+            while deadline is None or time.perf_counter() < deadline:
                 if remaining[0] is not None:
                     if remaining[0] <= 0:
                         return
@@ -331,25 +376,49 @@ class IssueLoad:
 
         await asyncio.gather(*(client(c) for c in conns))
 
+    def count_duplicates(self, results: Sequence[IssueResult]) -> None:
+        # Counted once every level has run, so a number repeated in a later level counts too.
+        for r in results:
+            r.duplicates = sum(1 for key in set(r.keys) if self.seen[key] > 1)
+
 
 # --- Scenario: call-next ----------------------------------------------------------
 
 
-async def waiting_total(conn: Connection) -> int:
-    status, body = await conn.request("GET", SNAPSHOT_PATH)
+@dataclass
+class CallNextResult:
+    desks: int
+    tickets_before: int = 0
+    requests: int = 0
+    called: int = 0
+    latencies: list[float] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
+    error_sample: str = ""
+    double_calls: int = 0
+    waiting_after_api: int = -1
+    waiting_after_db: int = -1
+    called_twice_db: int = -1
+    usage: Usage = field(default_factory=Usage)
+    profile: Path | None = None
+
+
+async def waiting_total(connect: ConnectionFactory) -> int:
+    conn = connect()
+    try:
+        status, body = await conn.request("GET", SNAPSHOT_PATH)
+    finally:
+        await conn.close()
     if status != 200:
         raise RuntimeError(f"snapshot answered {status}: {body[:200]!r}")
     return sum(int(row["waiting"]) for row in json.loads(body)["waiting"])
 
 
-async def call_next_load(connect: ConnectionFactory, tokens: dict[int, str], server_pid: int) -> CallNextResult:
-    result = CallNextResult(desks=len(tokens))
+async def call_next_load(
+    connect: ConnectionFactory, tokens: dict[int, str], server_pid: int, profile: Path | None
+) -> CallNextResult:
+    result = CallNextResult(desks=len(tokens), profile=profile)
     numbers: Counter[str] = Counter()
-    probe = connect()
-    try:
-        result.tickets_before = await waiting_total(probe)
-    finally:
-        await probe.close()
+    result.tickets_before = await waiting_total(connect)
     # A stuck desk must not loop for ever; nothing legitimate needs this many calls.
     max_requests = 3 * (result.tickets_before + len(tokens)) + 100
 
@@ -387,20 +456,12 @@ async def call_next_load(connect: ConnectionFactory, tokens: dict[int, str], ser
         finally:
             await conn.close()
 
-    meter = CpuMeter(server_pid)
-    meter.start()
-    await asyncio.gather(*(desk_client(n, t) for n, t in tokens.items()))
-    meter.stop()
-    result.elapsed = meter.wall_seconds
+    async with measure(server_pid, profile) as usage:
+        await asyncio.gather(*(desk_client(n, t) for n, t in tokens.items()))
+    result.usage = usage
     result.called = sum(numbers.values())
     result.double_calls = sum(1 for n in numbers.values() if n > 1)
-    result.server_cpu_percent = meter.server_percent
-    result.client_cpu_percent = meter.client_percent
-    probe = connect()
-    try:
-        result.waiting_after_api = await waiting_total(probe)
-    finally:
-        await probe.close()
+    result.waiting_after_api = await waiting_total(connect)
     return result
 
 
@@ -431,20 +492,21 @@ def postgres_database(url: str) -> Database:
     if not name or name in ("postgres", "template0", "template1"):
         raise SystemExit(f"Refusing to drop and re-create database {name!r}; name a scratch database.")
     maintenance = urlunsplit(parts._replace(path="/postgres"))
+    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
 
     def run(statement: sql.Composable) -> None:
         with psycopg.connect(maintenance, autocommit=True) as conn:
             conn.execute(statement)
 
-    run(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    run(drop)
     run(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     with psycopg.connect(maintenance, autocommit=True) as conn:
-        version = conn.execute("SHOW server_version").fetchone()
+        row = conn.execute("SHOW server_version").fetchone()
     return Database(
         url=url,
         engine="PostgreSQL",
-        detail=f"PostgreSQL {version[0] if version else '?'}, database {name} (dropped and re-created)",
-        drop=lambda: run(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))),
+        detail=f"PostgreSQL {row[0] if row else '?'}, database {name} (dropped and re-created)",
+        drop=lambda: run(drop),
     )
 
 
@@ -535,13 +597,14 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+def print_table(headers: Sequence[str], rows: Sequence[Sequence[str]], left: int = 1) -> None:
+    """Aligned columns: the first `left` and the last two (target, verdict) left-aligned, figures right."""
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
+    text_columns = set(range(left)) | {len(headers) - 2, len(headers) - 1}
 
     def line(cells: Sequence[str]) -> str:
-        # First column (the label) left-aligned, figures right-aligned.
-        out = [cells[0].ljust(widths[0])] + [c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True)]
-        return "  ".join(out).rstrip()
+        pairs = enumerate(zip(cells, widths, strict=True))
+        return "  ".join(c.ljust(w) if i in text_columns else c.rjust(w) for i, (c, w) in pairs).rstrip()
 
     print(line(headers))
     print("  ".join("-" * w for w in widths))
@@ -557,170 +620,130 @@ def mark(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-# clients -> (min tickets/s, max p50 ms, max p99 ms, wording)
-ISSUE_TARGETS: dict[int, tuple[float, float | None, float | None, str]] = {
-    1: (0.0, 5.0, None, "p50 <= 5 ms"),
-    10: (300.0, None, 100.0, ">= 300/s, p99 <= 100 ms"),
-    50: (250.0, None, 400.0, ">= 250/s, p99 <= 400 ms"),
-}
-CALL_NEXT_TARGET_SECONDS = 4.0
-
-
-def issue_rows(results: Sequence[IssueResult]) -> tuple[list[str], list[list[str]], bool]:
-    headers = [
-        "issue",
-        "reqs",
-        "req/s",
-        "p50 ms",
-        "p90 ms",
-        "p99 ms",
-        "max ms",
-        "errors",
-        "dups",
-        "srv CPU",
-        "srv ms/req",
-        "cli CPU",
-        "target (+ 0 errors, 0 dups)",
-        "",
-    ]
+def print_issue(results: Sequence[IssueResult], total_tickets: int) -> None:
+    headers = ["issue", "requests", "req/s", "p50 ms", "p90 ms", "p99 ms", "max ms", "errors", "dups"]
+    headers += ["srv CPU", "srv CPU/req", "cli CPU", "other CPU", "target (and 0 errors, 0 dups)", ""]
     rows = []
-    all_ok = True
     for r in results:
         lat = sorted(r.latencies)
-        rps = r.requests / r.elapsed if r.elapsed else 0.0
-        p50, p99 = percentile(lat, 0.50), percentile(lat, 0.99)
-        verdict = ""
-        target = ISSUE_TARGETS.get(r.clients)
-        if target is not None:
-            min_rps, max_p50, max_p99, wording = target
+        u = r.usage
+        rps = len(lat) / u.wall if u.wall else 0.0
+        p50, p99 = percentile(lat, 0.50) * 1000, percentile(lat, 0.99) * 1000
+        wording, verdict = "-", ""
+        if r.clients in ISSUE_TARGETS:
+            min_rps, max_p50, max_p99, wording = ISSUE_TARGETS[r.clients]
             ok = rps >= min_rps and r.duplicates == 0 and not r.errors
-            ok = ok and (max_p50 is None or p50 * 1000 <= max_p50) and (max_p99 is None or p99 * 1000 <= max_p99)
-            all_ok = all_ok and ok
+            ok = ok and (max_p50 is None or p50 <= max_p50) and (max_p99 is None or p99 <= max_p99)
             verdict = mark(ok)
-        else:
-            wording = "-"
         rows.append(
             [
                 f"{r.clients} client{'s' if r.clients != 1 else ''}",
-                str(r.requests),
+                str(len(lat)),
                 f"{rps:.0f}",
-                ms(p50),
+                f"{p50:.1f}",
                 ms(percentile(lat, 0.90)),
-                ms(p99),
+                f"{p99:.1f}",
                 ms(lat[-1] if lat else float("nan")),
                 str(sum(r.errors.values())),
                 str(r.duplicates),
-                f"{r.server_cpu_percent:.0f}%",
-                f"{r.server_cpu_ms_per_request:.2f}",
-                f"{r.client_cpu_percent:.0f}%",
+                u.percent(u.server),
+                f"{1000 * u.server / len(lat):.1f} ms" if lat else "-",
+                u.percent(u.client),
+                u.percent(u.other),
                 wording,
                 verdict,
             ]
         )
-    return headers, rows, all_ok
+    print_table(headers, rows)
+    for r in results:
+        if r.errors:
+            print(f"  {r.clients} clients: errors by status {dict(r.errors)}; first: {r.error_sample}")
+    print(f"  dups: (day, number) pairs answered more than once among all {total_tickets} tickets of the run.")
+
+
+def print_call_next(r: CallNextResult) -> None:
+    lat = sorted(r.latencies)
+    u = r.usage
+    left = r.waiting_after_api + r.waiting_after_db
+    ok = u.wall <= CALL_NEXT_TARGET_SECONDS and r.double_calls == 0 and r.called_twice_db == 0
+    ok = ok and not r.errors and left == 0 and r.called == r.tickets_before
+    headers = ["call-next", "called", "calls", "time s", "calls/s", "p50 ms", "p99 ms", "max ms", "errors"]
+    headers += ["double", "left", "srv CPU", "cli CPU", "other CPU", "target (and 0 errors, 0 left)", ""]
+    row = [
+        f"{r.desks} desks",
+        f"{r.called}/{r.tickets_before}",
+        str(r.requests),
+        f"{u.wall:.2f}",
+        f"{r.requests / u.wall:.0f}" if u.wall else "-",
+        ms(percentile(lat, 0.50)),
+        ms(percentile(lat, 0.99)),
+        ms(lat[-1] if lat else float("nan")),
+        str(sum(r.errors.values())),
+        f"{r.double_calls}/{r.called_twice_db}",
+        f"{r.waiting_after_api}/{r.waiting_after_db}",
+        u.percent(u.server),
+        u.percent(u.client),
+        u.percent(u.other),
+        f"<= {CALL_NEXT_TARGET_SECONDS:.0f} s, 0 double calls",
+        mark(ok),
+    ]
+    print_table(headers, [row])
+    if r.errors:
+        print(f"  errors by status {dict(r.errors)}; first: {r.error_sample}")
+    print("  calls: including each desk's last call, which finds the queue empty.")
+    print("  double: numbers answered as called more than once / tickets with more than one call event.")
+    print("  left: tickets still waiting afterwards per the snapshot API / per the database.")
 
 
 def print_results(
-    issue: Sequence[IssueResult], call_next: CallNextResult | None, client_name: str, total_seen: int
+    issue: Sequence[IssueResult], call_next: CallNextResult | None, total_tickets: int, profile_top: int
 ) -> None:
     print()
     print("Results")
     print("=======")
+    print("Latency: request written to answer read. CPU: % of one core, over the measured phase;")
+    print("other = the rest of the machine (other processes share these cores).")
     if issue:
         print()
-        headers, rows, _ = issue_rows(issue)
-        print_table(headers, rows)
-        for r in issue:
-            if r.errors:
-                print(f"  {r.clients} clients: errors by status {dict(r.errors)}; first: {r.error_sample}")
-        print(
-            f"  ({client_name} client; latency = request written to answer read; dups = (day, number) pairs"
-            f" returned more than once among all {total_seen} tickets of the run; CPU in % of one core)"
-        )
+        print_issue(issue, total_tickets)
     if call_next is not None:
-        r = call_next
-        lat = sorted(r.latencies)
-        ok = (
-            r.elapsed <= CALL_NEXT_TARGET_SECONDS
-            and r.double_calls == 0
-            and not r.errors
-            and r.waiting_after_api == 0
-            and r.waiting_after_db == 0
-            and r.called_twice_db == 0
-            and r.called == r.tickets_before
-        )
         print()
-        print_table(
-            [
-                "call-next",
-                "tickets",
-                "calls",
-                "time s",
-                "calls/s",
-                "tickets/s",
-                "p50 ms",
-                "p99 ms",
-                "max ms",
-                "errors",
-                "double",
-                "left",
-                "srv CPU",
-                "cli CPU",
-                "target (+ 0 errors, 0 left)",
-                "",
-            ],
-            [
-                [
-                    f"{r.desks} desks",
-                    f"{r.called}/{r.tickets_before}",
-                    str(r.requests),
-                    f"{r.elapsed:.2f}",
-                    f"{r.requests / r.elapsed:.0f}" if r.elapsed else "-",
-                    f"{r.called / r.elapsed:.0f}" if r.elapsed else "-",
-                    ms(percentile(lat, 0.50)),
-                    ms(percentile(lat, 0.99)),
-                    ms(lat[-1] if lat else float("nan")),
-                    str(sum(r.errors.values())),
-                    str(r.double_calls),
-                    f"{r.waiting_after_api}/{r.waiting_after_db}",
-                    f"{r.server_cpu_percent:.0f}%",
-                    f"{r.client_cpu_percent:.0f}%",
-                    f"<= {CALL_NEXT_TARGET_SECONDS:.0f} s, 0 double calls",
-                    mark(ok),
-                ]
-            ],
-        )
-        if r.errors:
-            print(f"  errors by status {dict(r.errors)}; first: {r.error_sample}")
-        print(
-            "  (calls include each desk's last call that finds the queue empty; double = numbers answered"
-            f" as called to more than one call; left = waiting after the run per snapshot API / database;"
-            f" tickets called twice per the event log: {r.called_twice_db})"
-        )
+        print_call_next(call_next)
+    profiled = [(f"issue, {r.clients} clients", r.profile) for r in issue if r.profile is not None]
+    if call_next is not None and call_next.profile is not None:
+        profiled.append(("call-next", call_next.profile))
+    for label, path in profiled:
+        print()
+        print(f"Server profile, {label} (py-spy --gil, {path}):")
+        print("\n".join(profile_summary(path, profile_top)))
 
 
 def print_settings(
-    args: argparse.Namespace, db: Database, env: dict[str, str], port: int, log_path: Path, client_name: str
+    args: argparse.Namespace, db: Database, env: dict[str, str], port: int, log_path: Path, client: str
 ) -> None:
     import daphne as daphne_pkg
     import django
 
     redis = env.get("REDIS_URL")
     amount = f"{args.requests} requests per level" if args.requests else f"{args.seconds:g} s per level"
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
     settings = [
         ("date", time.strftime("%Y-%m-%d %H:%M:%S %Z")),
         ("python", f"{platform.python_implementation()} {platform.python_version()}"),
         ("django / daphne", f"{django.get_version()} / {daphne_pkg.__version__}"),
+        ("settings module", env["DJANGO_SETTINGS_MODULE"]),
         ("database", db.detail),
         ("server", f"1 daphne process on {HOST}:{port} (counter.asgi:application)"),
         ("DEBUG", env["DEBUG"]),
-        ("kiosk rate limit", f"{env['COUNTER_KIOSK_RATE_LIMIT']}/min per address (counted on every issue, never hit)"),
+        ("kiosk rate limit", f"{env['COUNTER_KIOSK_RATE_LIMIT']}/min per address (checked on every issue, never hit)"),
         ("cache, channel layer", f"Redis {redis}" if redis else "local memory, in-memory channel layer"),
-        ("logging", f"on: daphne access log + Django LOG_LEVEL={env.get('LOG_LEVEL', 'INFO')} -> {log_path.name}"),
-        ("cpu", f"{os.cpu_count()} x {cpu_model()} (client and server share them)"),
-        ("client", client_name),
+        ("logging", f"on: daphne access log + Django LOG_LEVEL={env.get('LOG_LEVEL', 'INFO')} -> {log_path}"),
+        ("cpu", f"{os.cpu_count()} x {cpu_model()}; client and server share them"),
+        ("load average", f"{load} (1/5/15 min, before the run)"),
+        ("client", client),
         ("issue levels", f"{', '.join(map(str, args.clients))} clients; {args.warmup:g} s warm-up, then {amount}"),
-        ("call-next", f"{CALL_NEXT_TICKETS} waiting tickets (A-E), {len(BENCH_DESKS)} desks handling A-E"),
+        ("call-next", f"{CALL_NEXT_TICKETS} waiting tickets (A-E), desks {BENCH_DESKS[0]}-{BENCH_DESKS[-1]} on A-E"),
+        ("profile", f"py-spy into {args.profile}" if args.profile else "off"),
     ]
     width = max(len(k) for k, _ in settings)
     print("Settings")
@@ -769,7 +792,7 @@ def internal_seed(count: int) -> dict[str, Any]:
     site = Site.objects.get(slug=SITE)
     # The issue scenario leaves thousands waiting. Going through services.cancel
     # would take longer than the scenario itself, and these rows exist only in
-    # the bench database, so they are taken out of the queue in one statement.
+    # the bench database, so they leave the queue in one statement.
     retired = Ticket.objects.filter(site=site, status=Ticket.Status.WAITING).update(
         status=Ticket.Status.CANCELLED, finished_at=timezone.now()
     )
@@ -787,11 +810,10 @@ def internal_check() -> dict[str, Any]:
 
     site = Site.objects.get(slug=SITE)
     calls = Event.objects.filter(site=site, kind=Event.Kind.TICKET_CALLED)
-    twice = calls.values("ticket").annotate(n=Count("pk")).filter(n__gt=1).count()
     return {
         "waiting": Ticket.objects.filter(site=site, status=Ticket.Status.WAITING).count(),
         "called_events": calls.count(),
-        "called_twice": twice,
+        "called_twice": calls.values("ticket").annotate(n=Count("pk")).filter(n__gt=1).count(),
     }
 
 
@@ -811,11 +833,11 @@ def run_internal(step: Sequence[str]) -> None:
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Load benchmark of the Counter API against one daphne process.")
     parser.add_argument("--database-url", help="PostgreSQL URL of a scratch database (dropped and re-created)")
-    parser.add_argument("--redis-url", help="pass REDIS_URL to the server: Redis cache and channel layer")
+    parser.add_argument("--redis-url", help="give the server REDIS_URL: Redis cache and channel layer")
     parser.add_argument("--only", choices=["issue", "call-next"], help="run one scenario")
     amount = parser.add_mutually_exclusive_group()
     amount.add_argument("--seconds", type=float, default=8.0, help="measured seconds per issue level (default 8)")
-    amount.add_argument("--requests", type=int, help="measured requests per issue level instead of --seconds")
+    amount.add_argument("--requests", type=int, help="measured requests per issue level, instead of --seconds")
     parser.add_argument("--warmup", type=float, default=1.0, help="warm-up seconds per issue level (default 1)")
     parser.add_argument(
         "--clients",
@@ -823,7 +845,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=[1, 10, 50],
         help="issue concurrency levels, comma-separated (default 1,10,50)",
     )
-    parser.add_argument("--client", choices=["raw", "httpx"], default="raw", help="HTTP client (default raw)")
+    parser.add_argument("--client", choices=sorted(CLIENTS), default="raw", help="HTTP client (default raw)")
+    parser.add_argument("--profile", type=Path, help="record the server with py-spy into this directory")
+    parser.add_argument("--profile-top", type=int, default=15, help="functions listed per profile (default 15)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (database, server log)")
     parser.add_argument("--internal", nargs="+", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -832,43 +856,41 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 async def run_scenarios(
     args: argparse.Namespace, env: dict[str, str], proc: subprocess.Popen[bytes], port: int, log_path: Path
 ) -> tuple[list[IssueResult], CallNextResult | None, int]:
-    if args.client == "raw":
+    factory = CLIENTS[args.client][0]
 
-        def connect() -> Connection:
-            return RawConnection(HOST, port)
+    def connect() -> Connection:
+        return factory(HOST, port)
 
-    else:
-
-        def connect() -> Connection:
-            return HttpxConnection(HOST, port)
+    def profile_path(name: str) -> Path | None:
+        return args.profile / f"{name}.txt" if args.profile else None
 
     await wait_ready(proc, port, log_path)
     issue_results: list[IssueResult] = []
-    seen: Counter[tuple[str, str]] = Counter()
+    load = IssueLoad(connect, proc.pid)
     if args.only in (None, "issue"):
-        load = IssueLoad(connect, seen)
         for clients in args.clients:
             progress(f"issue: {clients} clients ...")
-            seconds = None if args.requests else args.seconds
             issue_results.append(
                 await load.run(
-                    clients, warmup=args.warmup, seconds=seconds, requests=args.requests, server_pid=proc.pid
+                    clients,
+                    warmup=args.warmup,
+                    seconds=None if args.requests else args.seconds,
+                    requests=args.requests,
+                    profile=profile_path(f"issue-{clients}"),
                 )
             )
-        # Counted once every level has run, so a number repeated in a later level counts too.
-        for r in issue_results:
-            r.duplicates = sum(1 for key in set(r.keys) if seen[key] > 1)
+        load.count_duplicates(issue_results)
     call_next = None
     if args.only in (None, "call-next"):
         progress(f"call-next: opening {len(BENCH_DESKS)} desks and issuing {CALL_NEXT_TICKETS} tickets ...")
         tokens = {int(k): v for k, v in django_step(env, "desks")["tokens"].items()}
         django_step(env, "seed", str(CALL_NEXT_TICKETS))
         progress("call-next: calling ...")
-        call_next = await call_next_load(connect, tokens, proc.pid)
+        call_next = await call_next_load(connect, tokens, proc.pid, profile_path("call-next"))
         check = django_step(env, "check")
         call_next.waiting_after_db = check["waiting"]
         call_next.called_twice_db = check["called_twice"]
-    return issue_results, call_next, sum(seen.values())
+    return issue_results, call_next, sum(load.seen.values())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -878,17 +900,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     # Let a `kill` of the bench run the same clean-up as Ctrl-C.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    client_name = {
-        "raw": "asyncio raw HTTP/1.1 keep-alive (one connection per client, one client process)",
-        "httpx": "httpx.AsyncClient (one connection per client, one client process)",
-    }[args.client]
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="counter-bench-"))
     db: Database | None = None
     try:
         db = postgres_database(args.database_url) if args.database_url else sqlite_database(tmp)
         env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "counter.settings",
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "counter.settings"),
             "DATABASE_URL": db.url,
             "DEBUG": "0",
             "COUNTER_KIOSK_RATE_LIMIT": str(RATE_LIMIT),
@@ -896,16 +916,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         env.pop("REDIS_URL", None)
         if args.redis_url:
             env["REDIS_URL"] = args.redis_url
-        progress(f"migrating {db.engine} database ...")
+        progress(f"migrating the {db.engine} database and seeding the demo site ...")
         manage(env, "migrate", "-v0")
         manage(env, "seed_demo", "--password", PASSWORD)
         port = free_port()
         log_path = tmp / "daphne.log"
-        progress(f"starting daphne on port {port} (log {log_path}) ...")
+        progress(f"starting daphne on port {port} ...")
         with daphne(env, port, log_path) as proc:
-            print_settings(args, db, env, port, log_path, client_name)
-            issue, call_next, total_seen = asyncio.run(run_scenarios(args, env, proc, port, log_path))
-        print_results(issue, call_next, client_name, total_seen)
+            print_settings(args, db, env, port, log_path, CLIENTS[args.client][1])
+            issue, call_next, total_tickets = asyncio.run(run_scenarios(args, env, proc, port, log_path))
+        print_results(issue, call_next, total_tickets, args.profile_top)
         return 0
     finally:
         if db is not None and db.drop is not None and not args.keep:

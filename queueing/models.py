@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from queueing.errors import InvalidTransition
 
@@ -406,16 +407,16 @@ class Ticket(models.Model):
 
 
 ACTION_LABELS = {
-    "call": _("called"),
-    "recall": _("recalled"),
-    "start": _("started"),
-    "complete": _("completed"),
-    "no_show": _("marked as a no-show"),
-    "requeue": _("put back in the queue"),
-    "transfer": _("transferred"),
-    "cancel": _("cancelled"),
-    "expire": _("expired"),
-    "prioritise": _("given priority"),
+    "call": pgettext_lazy("ticket action", "called"),
+    "recall": pgettext_lazy("ticket action", "recalled"),
+    "start": pgettext_lazy("ticket action", "started"),
+    "complete": pgettext_lazy("ticket action", "completed"),
+    "no_show": pgettext_lazy("ticket action", "marked as a no-show"),
+    "requeue": pgettext_lazy("ticket action", "put back in the queue"),
+    "transfer": pgettext_lazy("ticket action", "transferred"),
+    "cancel": pgettext_lazy("ticket action", "cancelled"),
+    "expire": pgettext_lazy("ticket action", "expired"),
+    "prioritise": pgettext_lazy("ticket action", "given priority"),
 }
 
 

@@ -21,6 +21,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Max, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from queueing import opening, rules, selectors
 from queueing.errors import (
@@ -630,7 +631,7 @@ def pause_desk(
 ) -> Desk:
     now = now or timezone.now()
     desk = _lock_desk(desk, now)
-    _desk_transition(desk, {Desk.State.OPEN}, _("paused"))
+    _desk_transition(desk, {Desk.State.OPEN}, pgettext("desk action", "paused"))
     reason = _reason(desk.site, reason_code)
     if _lock_active(desk) is not None:
         raise DeskBusy()
@@ -643,7 +644,7 @@ def pause_desk(
 def resume_desk(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> Desk:
     now = now or timezone.now()
     desk = _lock_desk(desk, now)
-    _desk_transition(desk, {Desk.State.PAUSED}, _("resumed"))
+    _desk_transition(desk, {Desk.State.PAUSED}, pgettext("desk action", "resumed"))
     return _set_desk_state(desk, Desk.State.OPEN, kind=Event.Kind.DESK_RESUMED, actor=actor, now=now)
 
 
@@ -651,7 +652,7 @@ def resume_desk(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> 
 def open_desk(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> Desk:
     now = now or timezone.now()
     desk = _lock_desk(desk, now)
-    _desk_transition(desk, {Desk.State.CLOSED}, _("opened"))
+    _desk_transition(desk, {Desk.State.CLOSED}, pgettext("desk action", "opened"))
     return _set_desk_state(desk, Desk.State.OPEN, kind=Event.Kind.DESK_OPENED, actor=actor, now=now)
 
 
@@ -659,7 +660,7 @@ def open_desk(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> De
 def close_desk(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> Desk:
     now = now or timezone.now()
     desk = _lock_desk(desk, now)
-    _desk_transition(desk, {Desk.State.OPEN, Desk.State.PAUSED}, _("closed"))
+    _desk_transition(desk, {Desk.State.OPEN, Desk.State.PAUSED}, pgettext("desk action", "closed"))
     if _lock_active(desk) is not None:
         raise DeskBusy()
     return _set_desk_state(desk, Desk.State.CLOSED, kind=Event.Kind.DESK_CLOSED, actor=actor, now=now)

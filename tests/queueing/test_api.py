@@ -10,7 +10,7 @@ from unittest import mock
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import OperationalError
+from django.db import OperationalError, connections
 from django.test import Client
 
 from queueing import services
@@ -165,8 +165,11 @@ def test_same_idempotency_key_from_two_threads_at_once_makes_one_ticket(site: Si
 
     def tap() -> None:
         barrier.wait()
-        response = post(Client(), "/api/v1/sites/hall/tickets/", {"business_type": "B"}, HTTP_IDEMPOTENCY_KEY="k-7")
-        results.append((response.status_code, response.json()["token"]))
+        try:
+            response = post(Client(), "/api/v1/sites/hall/tickets/", {"business_type": "B"}, HTTP_IDEMPOTENCY_KEY="k-7")
+            results.append((response.status_code, response.json()["token"]))
+        finally:
+            connections.close_all()  # this thread's connection, so the test database can be dropped
 
     threads = [threading.Thread(target=tap) for _ in range(8)]
     for t in threads:

@@ -1,0 +1,38 @@
+# Shared set-up steps of scripts/serve.sh and scripts/test.sh (sourced, not run).
+
+# apt-get install the Debian packages that are missing, when we can (root with apt).
+setup_debian() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "Installing ${missing[*]} …"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "Please install these Debian packages: ${missing[*]}" >&2
+    return 1
+  fi
+}
+
+# A virtualenv in .venv with the given requirements file; activates it.
+setup_python() {
+  local python="${PYTHON:-python3.11}"
+  command -v "$python" >/dev/null || python=python3
+  if [ ! -x .venv/bin/python ]; then
+    if ! "$python" -m venv .venv 2>/dev/null; then
+      rm -rf .venv
+      setup_debian python3-venv
+      "$python" -m venv .venv
+    fi
+  fi
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r "$1"
+  # shellcheck disable=SC1091
+  . .venv/bin/activate
+}
+
+compile_messages() {
+  python manage.py compilemessages -l zh_Hans --ignore='.venv/*' -v0
+}

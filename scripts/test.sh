@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Install what the tests need and run the whole suite: lint, migrations check,
+# the Django and live-server tests, then the browser tests in headless Chromium.
+# DATABASE_URL / REDIS_URL switch the suite to PostgreSQL / Redis.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/_setup.sh
+setup_debian gettext chromium fonts-noto-cjk
+setup_python requirements-test.txt
+compile_messages
+python manage.py collectstatic --noinput -v0
+
+ruff check .
+ruff format --check .
+python manage.py makemigrations --check --dry-run -v1
+python manage.py check
+
+pytest tests --ignore=tests/e2e "$@"
+# Playwright's sync API and pytest-asyncio don't share one process well.
+pytest tests/e2e "$@"

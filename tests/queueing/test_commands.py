@@ -1,0 +1,79 @@
+"""Management commands: seed_demo, desk_token, expire_tickets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import Any
+
+import pytest
+from django.contrib.auth import authenticate
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.utils import timezone
+
+from queueing import services
+from queueing.models import BusinessType, Desk, Event, Site, Ticket
+
+
+def run(*args: Any) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_seed_demo_creates_the_demo_site_once(db: Any) -> None:
+    output = run("seed_demo", "--password", "Demo-pass-42")
+    site = Site.objects.get(slug="demo")
+    assert site.always_open
+    assert list(BusinessType.objects.filter(site=site).values_list("prefix", "name")) == [
+        ("A", "户口迁移"),
+        ("B", "居民身份证"),
+        ("C", "出生登记"),
+        ("D", "居住证"),
+        ("E", "户籍证明"),
+    ]
+    desks = Desk.objects.filter(site=site)
+    assert [d.number for d in desks] == [1, 2, 3, 4]
+    assert all(d.state == Desk.State.OPEN for d in desks)
+    assert [bt.prefix for bt in desks[0].business_types.all()] == list("ABCDE")
+    for n in range(1, 5):
+        user = authenticate(username=f"officer{n}", password="Demo-pass-42")
+        assert user is not None and user.groups.filter(name="officer").exists()
+        assert user.staff.desk.number == n
+    assert authenticate(username="supervisor", password="Demo-pass-42").groups.filter(name="supervisor").exists()
+    assert "Demo-pass-42" in output
+    counts = (Site.objects.count(), Desk.objects.count(), Event.objects.count(), BusinessType.objects.count())
+    again = run("seed_demo")
+    assert "nothing new" in again
+    assert (Site.objects.count(), Desk.objects.count(), Event.objects.count(), BusinessType.objects.count()) == counts
+
+
+def test_seed_demo_prints_a_random_password_when_none_is_given(db: Any) -> None:
+    output = run("seed_demo")
+    password = output.strip().rsplit("password: ", 1)[1]
+    assert len(password) >= 10
+    assert authenticate(username="officer2", password=password) is not None
+
+
+def test_desk_token_prints_a_working_token_on_its_last_line(client: Client, db: Any) -> None:
+    run("seed_demo", "--password", "Demo-pass-42")
+    token = run("desk_token", "demo", "3").strip().splitlines()[-1]
+    other = run("desk_token", "demo", "3").strip().splitlines()[-1]
+    assert token != other
+    for t in (token, other):  # earlier tokens stay valid
+        response = client.get("/api/v1/sites/demo/desks/3/", HTTP_AUTHORIZATION=f"Bearer {t}")
+        assert response.status_code == 200
+    assert not Desk.objects.get(number=3).tokens.filter(token_hash=token).exists()  # stored hashed
+    with pytest.raises(CommandError):
+        run("desk_token", "demo", "99")
+
+
+def test_expire_tickets_runs_the_day_change(site: Site, types: Any) -> None:
+    ticket = services.issue_ticket(site=site, prefix="A", actor=services.Actor(kind="kiosk")).ticket
+    Ticket.objects.filter(pk=ticket.pk).update(service_day=timezone.localdate() - dt.timedelta(days=2))
+    Site.objects.filter(pk=site.pk).update(current_day=timezone.localdate() - dt.timedelta(days=2))
+    assert "hall: 1 ticket(s) expired." in run("expire_tickets")
+    ticket.refresh_from_db()
+    assert ticket.status == Ticket.Status.EXPIRED
+    assert "hall: 0 ticket(s) expired." in run("expire_tickets")
