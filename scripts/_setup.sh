@@ -28,7 +28,8 @@ setup_python() {
       "$python" -m venv .venv
     fi
   fi
-  .venv/bin/python -m pip install -q --disable-pip-version-check -r "$1"
+  # (grep hides pip's notes about local package mirrors that are not there)
+  .venv/bin/python -m pip install -q --disable-pip-version-check -r "$1" 2> >(grep -v "is ignored: it is neither" >&2)
   # shellcheck disable=SC1091
   . .venv/bin/activate
 }

@@ -10,13 +10,13 @@ compile_messages
 
 python manage.py migrate --noinput -v0
 python manage.py collectstatic --noinput -v0
-if [ "$(python manage.py shell -c 'from queueing.models import Site; print(Site.objects.exists())')" = "False" ]; then
+if [ "$(python manage.py shell -v 0 -c 'from queueing.models import Site; print(Site.objects.exists())')" = "False" ]; then
   python manage.py seed_demo
 fi
 
 port="${PORT:-8000}"
 base="http://localhost:${port}"
-site="$(python manage.py shell -c 'from queueing.models import Site; print(Site.objects.values_list("slug", flat=True).first())')"
+site="$(python manage.py shell -v 0 -c 'from queueing.models import Site; print(Site.objects.values_list("slug", flat=True).first())')"
 cat <<URLS
 
 Counter is starting on ${base}
