@@ -83,11 +83,15 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # HTTP requests run on a few long-lived threads (counter.handlers), so their
+    # connections can persist.
+    _db["CONN_MAX_AGE"] = None
+    _db["CONN_HEALTH_CHECKS"] = True
     # Tests run against a file so that daphne processes can share the database.
     _db["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
 elif _db["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.postgis"):
-    # Under ASGI each request runs in its own thread: persistent connections leak
-    # (one per thread), so use the pool and close after every request.
+    # Connections come from a pool per process and go back after each request
+    # (persistent connections and the pool do not mix).
     _db["CONN_MAX_AGE"] = 0
     _db.setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DATABASE_POOL_MIN", default=2),
@@ -189,6 +193,9 @@ X_FRAME_OPTIONS = "DENY"
 # --- Counter --------------------------------------------------------------
 # Kiosk issuance limit per client address and minute (0 turns it off).
 COUNTER_KIOSK_RATE_LIMIT = env.int("COUNTER_KIOSK_RATE_LIMIT", default=30)
+# Threads serving HTTP requests in one daphne process (counter.handlers); keep
+# it below the PostgreSQL pool's DATABASE_POOL_MAX.
+COUNTER_HTTP_THREADS = env.int("COUNTER_HTTP_THREADS", default=8)
 # Addresses of reverse proxies whose X-Forwarded-For is believed.
 COUNTER_TRUSTED_PROXIES = env.list("COUNTER_TRUSTED_PROXIES", default=[])
 

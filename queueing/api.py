@@ -192,7 +192,7 @@ def issue(request: HttpRequest, site: str, payload: IssueIn) -> Status[TicketOut
         idempotency_key=key,
         actor=services.Actor(kind="kiosk", address=ratelimit.client_address(request)),
     )
-    return Status(201, ticket_out(issued.ticket, ahead=issued.ahead))
+    return Status(201, ticket_out(issued.ticket, ahead=issued.ahead, estimate=issued.estimated_wait_minutes))
 
 
 @router.get("/tickets/{token}/", response={200: TicketOut, **ERRORS}, tags=["phone"])

@@ -330,7 +330,9 @@ class Ticket(models.Model):
     )
     recalls = models.PositiveSmallIntegerField(_("recalls"), default=0)
     token = models.CharField(max_length=32, unique=True, default=new_ticket_token, editable=False)
-    idempotency_key = models.CharField(max_length=200, blank=True, default="", editable=False)
+    # NULL when the kiosk sent no key: NULLs never collide in the unique index,
+    # and a plain (not partial) index is one SQLite's planner uses for `= key`.
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True, editable=False)  # noqa: DJ001
     issued_at = models.DateTimeField(_("issued"))
     # Position in the queue: issue time, or the time of a transfer.
     queued_at = models.DateTimeField(_("queued"))
@@ -347,11 +349,7 @@ class Ticket(models.Model):
             models.UniqueConstraint(
                 fields=["issued_business_type", "service_day", "sequence"], name="one_sequence_per_type_day"
             ),
-            models.UniqueConstraint(
-                fields=["site", "idempotency_key"],
-                condition=~Q(idempotency_key=""),
-                name="one_ticket_per_idempotency_key",
-            ),
+            models.UniqueConstraint(fields=["site", "idempotency_key"], name="one_ticket_per_idempotency_key"),
             # Backstop for the desk lock: a desk has at most one ticket in hand.
             models.UniqueConstraint(
                 fields=["desk"],

@@ -144,9 +144,11 @@ class SnapshotOut(Schema):
 # --- Builders ---------------------------------------------------------------
 
 
-def ticket_out(ticket: Ticket, *, ahead: int | None = None) -> TicketOut:
+def ticket_out(ticket: Ticket, *, ahead: int | None = None, estimate: int | None = None) -> TicketOut:
     if ahead is None:
         ahead = selectors.ahead_of(ticket)
+    if estimate is None:
+        estimate = selectors.ticket_estimate(ticket, ahead)
     desk = ticket.desk if ticket.desk_id and ticket.is_active else None
     return TicketOut(
         number=ticket.number,
@@ -159,7 +161,7 @@ def ticket_out(ticket: Ticket, *, ahead: int | None = None) -> TicketOut:
         business_type_name=ticket.business_type.name,
         business_type_name_en=ticket.business_type.name_en,
         ahead=ahead,
-        estimated_wait_minutes=selectors.ticket_estimate(ticket, ahead),
+        estimated_wait_minutes=estimate,
         desk=str(desk.number) if desk else None,
         desk_name=str(desk) if desk else None,
         recalls=ticket.recalls,

@@ -191,10 +191,6 @@ def issue_ticket(
     With an idempotency key, a repeated request (a double tap, a retry after a
     timeout or a restart) returns the ticket the first one created.
     """
-    if idempotency_key:
-        existing = selectors.ticket_for_key(site=site, key=idempotency_key)
-        if existing is not None:
-            return _issued(existing, created=False)
     try:
         return _issue(
             site=site,
@@ -206,8 +202,8 @@ def issue_ticket(
             now=now or timezone.now(),
         )
     except IntegrityError:
-        # Two requests with one key for two different business types raced past
-        # each other's lock: the unique constraint kept one; answer with it.
+        # Backstop: the site lock already serialises requests with one key, but
+        # if the unique constraint ever catches a second ticket, answer with the first.
         existing = selectors.ticket_for_key(site=site, key=idempotency_key) if idempotency_key else None
         if existing is None:
             raise
@@ -272,7 +268,7 @@ def _issue(
         priority=priority,
         priority_source=Ticket.PrioritySource.SELF_DECLARED if priority else "",
         priority_kind=priority_kind if priority else "",
-        idempotency_key=idempotency_key or "",
+        idempotency_key=idempotency_key or None,
         issued_at=now,
         queued_at=now,
     )
