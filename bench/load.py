@@ -559,13 +559,21 @@ def daphne(env: dict[str, str], port: int, log_path: Path) -> Iterator[subproces
     try:
         yield proc
     finally:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        # A second Ctrl-C or kill must not cut the clean-up short and leave daphne running.
+        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            if proc.poll() is None:
+                proc.terminate()
+                try:
+                    # Stopped mid-request (Ctrl-C during a scenario) daphne hangs at exit: its worker
+                    # threads wait for an event loop that is gone. Give it a moment, then kill it.
+                    proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 async def wait_ready(proc: subprocess.Popen[bytes], port: int, log_path: Path) -> None:
@@ -702,7 +710,7 @@ def print_results(
     print("Results")
     print("=======")
     print("Latency: request written to answer read. CPU: % of one core, over the measured phase;")
-    print("other = the rest of the machine (other processes share these cores).")
+    print("other = the rest of the machine: PostgreSQL and Redis if used, and any other process.")
     if issue:
         print()
         print_issue(issue, total_tickets)
@@ -938,4 +946,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        progress("interrupted; daphne stopped and temporary files removed")
+        sys.exit(130)
