@@ -16,7 +16,7 @@ from ninja.responses import Status, codes_4xx
 from queueing import ratelimit, selectors, services
 from queueing.auth import desk_actor, desk_auth
 from queueing.errors import InvalidRequest, NotFound, QueueError, Unauthenticated, Unavailable
-from queueing.models import Desk, Reason, Site, Ticket
+from queueing.models import Desk, DeskToken, Reason, Site, Ticket
 from queueing.schemas import (
     BusinessTypeOut,
     DeskActionOut,
@@ -179,8 +179,8 @@ def issue(request: HttpRequest, site: str, payload: IssueIn) -> Status[TicketOut
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and (len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable()):
         raise InvalidRequest(_("The Idempotency-Key header is too long or not printable."))
-    if key is not None and (existing := selectors.ticket_for_key(site=site_obj, key=key)) is not None:
-        return Status(201, ticket_out(existing))
+    if key is not None and selectors.key_used(site=site_obj, key=key):
+        return Status(201, ticket_out(selectors.ticket_for_key(site=site_obj, key=key)))
     if payload.notice_code:
         raise NotFound(_("This notice code is not known."))
     ratelimit.check_kiosk_rate(request)
@@ -237,7 +237,11 @@ def _desk_answer(desk: Desk) -> DeskActionOut:
 
 
 def _desk_action(request: HttpRequest, site: str, number: int) -> tuple[Desk, services.Actor]:
-    desk = _desk(_site(site), number)
+    device = getattr(request, "auth", None)
+    if isinstance(device, DeskToken) and (device.desk.site.slug, device.desk.number) == (site, number):
+        desk = device.desk  # already loaded with the token
+    else:
+        desk = _desk(_site(site), number)
     return desk, desk_actor(request, desk)
 
 

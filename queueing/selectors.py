@@ -75,6 +75,10 @@ def ticket_estimate(ticket: Ticket, ahead: int) -> int | None:
     return estimate_minutes(ahead=ahead, avg_minutes=ticket.business_type.avg_handling_minutes, open_desks=desks)
 
 
+def key_used(*, site: Site, key: str) -> bool:
+    return Ticket.objects.filter(site=site, idempotency_key=key).exists()
+
+
 def ticket_for_key(*, site: Site, key: str) -> Ticket | None:
     """The ticket an earlier request with this Idempotency-Key created."""
     return Ticket.objects.select_related("business_type", "site").filter(site=site, idempotency_key=key).first()

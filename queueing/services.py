@@ -237,10 +237,8 @@ def _issue(
     bt = BusinessType.objects.filter(site=site, prefix=prefix).first()
     if bt is None:
         raise NotFound(_("There is no business type %(prefix)s here.") % {"prefix": prefix})
-    if idempotency_key:
-        existing = selectors.ticket_for_key(site=site, key=idempotency_key)
-        if existing is not None:
-            return _issued(existing, created=False)
+    if idempotency_key and selectors.key_used(site=site, key=idempotency_key):
+        return _issued(selectors.ticket_for_key(site=site, key=idempotency_key), created=False)
     today = site.service_day(now)
     last = Ticket.objects.filter(issued_business_type=bt, service_day=today).aggregate(m=Max("sequence"))["m"]
     sequence = (last or 0) + 1
