@@ -233,7 +233,11 @@ def reasons(request: HttpRequest, site: str) -> list[ReasonOut]:
 def _desk_answer(desk: Desk) -> DeskActionOut:
     desk.refresh_from_db()
     ticket = selectors.active_ticket(desk)
-    return DeskActionOut(ticket=ticket_out(ticket) if ticket else None, desk=desk_out(desk, ticket))
+    return DeskActionOut(
+        ticket=ticket_out(ticket) if ticket else None,
+        desk=desk_out(desk, ticket),
+        served_today=selectors.served_today(desk=desk, day=desk.site.service_day(timezone.now())),
+    )
 
 
 def _desk_action(request: HttpRequest, site: str, number: int) -> tuple[Desk, services.Actor]:

@@ -93,6 +93,7 @@ class DeskOut(Schema):
 class DeskActionOut(Schema):
     ticket: TicketOut | None
     desk: DeskOut
+    served_today: int = Field(..., description="Tickets this desk has completed today.")
 
 
 class BusinessTypeOut(Schema):

@@ -355,6 +355,7 @@ def test_desk_actions_through_a_service_day(
     assert act("open").json()["desk"]["state"] == "open"
     state = client.get(url, **device).json()
     assert state["desk"]["state"] == "open" and state["ticket"] is None
+    assert state["served_today"] == 2
     for ticket in (a1, a2, b1):
         ticket.refresh_from_db()
     assert [a1.status, a2.status, b1.status] == ["done", "waiting", "done"]
