@@ -1,9 +1,15 @@
 from django.urls import path
 
-from queueing import views
+from queueing.views import citizen, desk, home
 
 app_name = "queueing"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
+    # Fixed paths (SPEC): the kiosk, the phone ticket page, the desk.
+    path("kiosk/<slug:site>/", citizen.kiosk, name="kiosk"),
+    path("t/<str:token>/", citizen.ticket_page, name="ticket"),
+    path("t/<str:token>/print/", citizen.ticket_print, name="ticket-print"),
+    path("desk/", desk.desk_index, name="desk-index"),
+    path("desk/<int:number>/", desk.desk_page, name="desk"),
 ]
