@@ -88,7 +88,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["CONN_MAX_AGE"] = None
     _db["CONN_HEALTH_CHECKS"] = True
     # Tests run against a file so that daphne processes can share the database.
-    _db["TEST"] = {"NAME": str(BASE_DIR / ".test-db.sqlite3")}
+    # COUNTER_TEST_DB gives parallel runs in one checkout a file each.
+    _db["TEST"] = {"NAME": env.str("COUNTER_TEST_DB", default=str(BASE_DIR / ".test-db.sqlite3"))}
 elif _db["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.postgis"):
     # Connections come from a pool per process and go back after each request
     # (persistent connections and the pool do not mix).

@@ -1,17 +1,103 @@
-"""Citizens' pages: the kiosk, the printed ticket and the phone ticket page."""
+"""Citizens' pages: the kiosk, the printed ticket and the phone ticket page.
+
+They only read and render; taking and cancelling a ticket go through the JSON
+API from the pages' scripts, so the kiosk, the phone and third-party clients
+share one path to the services.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+import segno
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.http import require_GET
+
+from queueing import selectors
+from queueing.models import Site, Ticket
+from queueing.schemas import ticket_out
+
+IDLE_SECONDS = 30
+IDLE_SECONDS_RANGE = range(1, 601)
+TICKET_SECONDS = 15
+KIOSK_POLL_SECONDS = 5
+PHONE_POLL_SECONDS = 10
 
 
+def idle_seconds(value: str | None) -> int:
+    """`?idle=N` shortens the kiosk's idle timeout (for tests and for tuning one kiosk); junk falls back."""
+    # ASCII digits only: str.isdigit() would also take "١٢" and int() would read it.
+    if value is not None and value.isascii() and value.isdigit() and int(value) in IDLE_SECONDS_RANGE:
+        return int(value)
+    return IDLE_SECONDS
+
+
+def qr_svg(url: str) -> SafeString:
+    # segno writes only path data for the modules: the URL is encoded in the
+    # pattern, never copied into the markup, so the SVG is safe to inline.
+    return mark_safe(segno.make(url, error="m").svg_inline(scale=4, border=2, omitsize=True))
+
+
+def _ticket(token: str) -> Ticket | None:
+    return Ticket.objects.select_related("site", "business_type", "desk").filter(token=token).first()
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    return render(request, "queueing/ticket_404.html", status=404)
+
+
+@require_GET
 def kiosk(request: HttpRequest, site: str) -> HttpResponse:
-    raise Http404
+    site_obj = get_object_or_404(Site, slug=site)
+    return render(
+        request,
+        "queueing/kiosk.html",
+        {
+            "site": site_obj,
+            # First state server-side, so the page works before the first poll.
+            "overview": selectors.kiosk_overview(site=site_obj, now=timezone.now()),
+            "idle_seconds": idle_seconds(request.GET.get("idle")),
+            "ticket_seconds": TICKET_SECONDS,
+            "poll_seconds": KIOSK_POLL_SECONDS,
+        },
+    )
 
 
+# The kiosk prints by loading this page in a hidden iframe of its own origin.
+@xframe_options_sameorigin
+@require_GET
 def ticket_print(request: HttpRequest, token: str) -> HttpResponse:
-    raise Http404
+    ticket = _ticket(token)
+    if ticket is None:
+        return _not_found(request)
+    phone_url = request.build_absolute_uri(reverse("queueing:ticket", args=[ticket.token]))
+    return render(
+        request,
+        "queueing/ticket_print.html",
+        {
+            "site": ticket.site,
+            "ticket": ticket_out(ticket),
+            "phone_url": phone_url,
+            "qr": qr_svg(phone_url),
+            "autoprint": request.GET.get("autoprint") == "1",
+        },
+    )
 
 
+@require_GET
 def ticket_page(request: HttpRequest, token: str) -> HttpResponse:
-    raise Http404
+    ticket = _ticket(token)
+    if ticket is None:
+        return _not_found(request)
+    return render(
+        request,
+        "queueing/ticket_page.html",
+        {
+            "site": ticket.site,
+            "ticket": ticket_out(ticket),
+            "poll_seconds": PHONE_POLL_SECONDS,
+        },
+    )
