@@ -8,6 +8,7 @@ share one path to the services.
 from __future__ import annotations
 
 import segno
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -60,6 +61,7 @@ def kiosk(request: HttpRequest, site: str) -> HttpResponse:
             # First state server-side, so the page works before the first poll.
             "overview": selectors.kiosk_overview(site=site_obj, now=timezone.now()),
             "idle_seconds": idle_seconds(request.GET.get("idle")),
+            "default_language": settings.LANGUAGE_CODE,
             "ticket_seconds": TICKET_SECONDS,
             "poll_seconds": KIOSK_POLL_SECONDS,
         },

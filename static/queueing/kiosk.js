@@ -57,9 +57,26 @@
     armIdle();
   }
 
+  // The next citizen should meet the kiosk in the hall's default language.
+  const defaultLanguage = root.dataset.defaultLanguage;
+  const inOtherLanguage = function () {
+    return Boolean(defaultLanguage) && document.documentElement.lang !== defaultLanguage;
+  };
+
   function armIdle() {
     clearTimeout(idleTimer);
-    if (current !== "start") idleTimer = setTimeout(reset, cfg.idleMs);
+    if (current !== "start" || inOtherLanguage()) idleTimer = setTimeout(onIdle, cfg.idleMs);
+  }
+
+  function restoreLanguage() {
+    const button = document.querySelector('form.lang button[value="' + defaultLanguage + '"]');
+    if (button) button.form.requestSubmit(button);
+  }
+
+  // Nobody is at the kiosk any more: back to the start, in the default language.
+  function onIdle() {
+    if (inOtherLanguage()) restoreLanguage();
+    else reset();
   }
 
   function reset() {
@@ -174,7 +191,7 @@
     idempotencyKey = null;
     show("ticket");
     clearTimeout(ticketTimer);
-    ticketTimer = setTimeout(reset, Math.min(cfg.ticketMs, cfg.idleMs));
+    ticketTimer = setTimeout(onIdle, Math.min(cfg.ticketMs, cfg.idleMs));
   }
 
   function print(ticket) {
@@ -243,5 +260,6 @@
   });
 
   startClock();
+  armIdle();
   setInterval(function () { if (!busy) refresh(); }, cfg.pollMs);
 })();

@@ -168,3 +168,20 @@ def test_the_kiosk_returns_to_the_start_after_idle(
     expect(page.locator('[data-priority-kind="pregnant"]')).to_have_attribute("aria-pressed", "false")
     assert not Ticket.objects.exists()
     page.close()
+
+
+def test_an_idle_kiosk_left_in_english_returns_to_chinese(
+    server: Daphne, types: dict[str, BusinessType], browser: Browser
+) -> None:
+    page = open_kiosk(browser, server, query="?idle=2")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    # An English-speaking citizen may go back and forth without losing English...
+    choose(page, "A")
+    page.locator('[data-screen="confirm"] [data-action="back"]').click()
+    expect(page.locator('[data-screen="start"]')).to_be_visible()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    # ...but once nobody touches it, the next citizen meets the hall's default language.
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans", timeout=8000)
+    assert page.url.endswith("/kiosk/hall/?idle=2")
+    page.close()
