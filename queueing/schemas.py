@@ -84,7 +84,9 @@ class DeskOut(Schema):
     name: str
     state: str
     business_types: list[str]
-    officer: str | None
+    officer: str | None = Field(
+        None, description="The signed-in officer's account; only in answers to desk credentials."
+    )
     ticket: str | None = Field(None, description="Number of the ticket in hand.")
     ticket_status: str | None = None
     ticket_business_type: str | None = None
@@ -175,13 +177,13 @@ def ticket_out(ticket: Ticket, *, ahead: int | None = None, estimate: int | None
     )
 
 
-def desk_out(desk: Desk, ticket: Ticket | None) -> DeskOut:
+def desk_out(desk: Desk, ticket: Ticket | None, *, with_officer: bool = True) -> DeskOut:
     return DeskOut(
         number=str(desk.number),
         name=str(desk),
         state=desk.state,
         business_types=[bt.prefix for bt in desk.business_types.all()],
-        officer=desk.officer.get_username() if desk.officer else None,
+        officer=desk.officer.get_username() if desk.officer and with_officer else None,
         ticket=ticket.number if ticket else None,
         ticket_status=ticket.status if ticket else None,
         ticket_business_type=ticket.business_type.prefix if ticket else None,
@@ -212,7 +214,8 @@ def snapshot_out(site: Site, now: dt.datetime) -> SnapshotOut:
         name_en=site.name_en,
         version=version,
         service_day=day,
-        desks=[desk_out(desk, ticket) for desk, ticket in selectors.desks_with_tickets(site=site)],
+        # The snapshot is public (lobby screens): no account names in it.
+        desks=[desk_out(desk, ticket, with_officer=False) for desk, ticket in selectors.desks_with_tickets(site=site)],
         waiting=[
             WaitingOut(
                 business_type=o.business_type.prefix,

@@ -437,6 +437,7 @@ def test_snapshot_has_desks_waiting_and_recent_calls(
         ("A001", "1", False),
     ]
     assert "token" not in json.dumps(body["desks"])
+    assert {d["officer"] for d in body["desks"]} == {None}  # public: no account names
 
 
 # --- Framework answers in the same shape ----------------------------------------------------------
