@@ -61,6 +61,7 @@ class PooledASGIHandler(ASGIHandler):
         try:
             request, error_response = self.create_request(scope, body_file)
             if request is None:
+                assert error_response is not None  # Django returns one or the other
                 return error_response
             response = self.get_response(request)
         finally:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -103,7 +104,8 @@ class DeskAdmin(admin.ModelAdmin):
         self._apply(request, queryset, services.close_desk)
 
     def _apply(self, request: HttpRequest, queryset: QuerySet[Desk], action: Any) -> None:
-        actor = services.Actor(kind="officer", user=request.user, address=request.META.get("REMOTE_ADDR"))
+        user = request.user if isinstance(request.user, User) else None
+        actor = services.Actor(kind="officer", user=user, address=request.META.get("REMOTE_ADDR"))
         for desk in queryset:
             try:
                 action(desk=desk, actor=actor)
@@ -145,7 +147,7 @@ class ReasonAdmin(admin.ModelAdmin):
 
 class EventInline(admin.TabularInline):
     model = Event
-    fields = ["created_at", "kind", "actor_kind", "user", "desk", "reason_text", "note", "address"]
+    fields = ("created_at", "kind", "actor_kind", "user", "desk", "reason_text", "note", "address")
     readonly_fields = fields
     extra = 0
     can_delete = False

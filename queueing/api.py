@@ -180,7 +180,9 @@ def issue(request: HttpRequest, site: str, payload: IssueIn) -> Status[TicketOut
     if key is not None and (len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable()):
         raise InvalidRequest(_("The Idempotency-Key header is too long or not printable."))
     if key is not None and selectors.key_used(site=site_obj, key=key):
-        return Status(201, ticket_out(selectors.ticket_for_key(site=site_obj, key=key)))
+        existing = selectors.ticket_for_key(site=site_obj, key=key)
+        if existing is not None:
+            return Status(201, ticket_out(existing))
     if payload.notice_code:
         raise NotFound(_("This notice code is not known."))
     ratelimit.check_kiosk_rate(request)
@@ -249,7 +251,7 @@ def _desk_action(request: HttpRequest, site: str, number: int) -> tuple[Desk, se
     return desk, desk_actor(request, desk)
 
 
-DESK = {"response": {200: DeskActionOut, **ERRORS}, "auth": desk_auth, "tags": ["desk"]}
+DESK: dict[str, Any] = {"response": {200: DeskActionOut, **ERRORS}, "auth": desk_auth, "tags": ["desk"]}
 
 
 @router.get("/sites/{site}/desks/{number}/", **DESK)

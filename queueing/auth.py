@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
@@ -31,23 +31,23 @@ class DeskDeviceAuth(HttpBearer):
 class OfficerSessionAuth(SessionAuth):
     """The desk page's session, with Django's CSRF check."""
 
-    def __call__(self, request: HttpRequest) -> AbstractBaseUser | None:
+    def __call__(self, request: HttpRequest) -> User | None:
         # Without a signed-in session the answer is 401 (sign in), not a CSRF 403.
         if not request.user.is_authenticated:
             return None
         return super().__call__(request)
 
-    def authenticate(self, request: HttpRequest, key: str | None) -> AbstractBaseUser | None:
+    def authenticate(self, request: HttpRequest, key: str | None) -> User | None:
         user = request.user
-        return user if user.is_authenticated else None
+        return user if isinstance(user, User) else None
 
 
 desk_auth = [DeskDeviceAuth(), OfficerSessionAuth()]
 
 
-def works_at(user: AbstractBaseUser | AnonymousUser, site: Site) -> bool:
+def works_at(user: User | AnonymousUser, site: Site) -> bool:
     """Officers and supervisors act for their own site; superusers for any."""
-    if not user.is_authenticated or not user.is_active:
+    if not isinstance(user, User) or not user.is_active:
         return False
     if user.is_superuser:
         return True

@@ -40,7 +40,7 @@ def _is_trusted(address: str) -> bool:
 
 def client_address(request: HttpRequest) -> str | None:
     """The citizen's or officer's address; X-Forwarded-For counts only from a trusted proxy."""
-    remote = request.META.get("REMOTE_ADDR") or None
+    remote: str | None = request.META.get("REMOTE_ADDR") or None
     if remote is None or not _is_trusted(remote):
         return remote
     forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]

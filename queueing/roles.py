@@ -37,7 +37,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
 def ensure_roles(**kwargs: Any) -> None:
     for name, perms in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=name)
-        wanted = []
+        wanted: list[Permission] = []
         for perm in perms:
             app_label, codename = perm.split(".")
             wanted.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))

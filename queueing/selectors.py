@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 
 from queueing import opening, rules
 from queueing.models import BusinessType, Desk, DeskBusinessType, Event, Site, Ticket
@@ -29,7 +29,7 @@ def queue_order() -> list[Any]:
     return [F("priority").desc(), F("transferred").desc(), "queued_at", "pk"]
 
 
-def waiting_tickets(*, site: Site, day: dt.date) -> Any:
+def waiting_tickets(*, site: Site, day: dt.date) -> QuerySet[Ticket]:
     return Ticket.objects.filter(site=site, service_day=day, status=Ticket.Status.WAITING)
 
 
@@ -46,7 +46,7 @@ def open_desk_counts(*, site: Site) -> dict[int, int]:
 
 
 def estimate_minutes(*, ahead: int, avg_minutes: float, open_desks: int) -> int:
-    return math.ceil(ahead * avg_minutes / max(open_desks, 1))
+    return int(math.ceil(ahead * avg_minutes / max(open_desks, 1)))
 
 
 def ahead_of(ticket: Ticket) -> int:

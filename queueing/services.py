@@ -16,7 +16,7 @@ from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Max, Value, When
 from django.utils import timezone
@@ -45,7 +45,7 @@ class Actor:
     """Who asks for a change, recorded in its Event."""
 
     kind: str  # Event.ActorKind
-    user: AbstractBaseUser | None = None
+    user: User | None = None
     device: DeskToken | None = None
     address: str | None = None
 
@@ -238,7 +238,9 @@ def _issue(
     if bt is None:
         raise NotFound(_("There is no business type %(prefix)s here.") % {"prefix": prefix})
     if idempotency_key and selectors.key_used(site=site, key=idempotency_key):
-        return _issued(selectors.ticket_for_key(site=site, key=idempotency_key), created=False)
+        existing = selectors.ticket_for_key(site=site, key=idempotency_key)
+        if existing is not None:
+            return _issued(existing, created=False)
     today = site.service_day(now)
     last = Ticket.objects.filter(issued_business_type=bt, service_day=today).aggregate(m=Max("sequence"))["m"]
     sequence = (last or 0) + 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import User
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -26,6 +27,8 @@ POLL_SECONDS = 5
 
 
 def _profile(request: HttpRequest) -> StaffProfile | None:
+    if not isinstance(request.user, User):
+        return None
     return StaffProfile.objects.select_related("site", "desk").filter(user=request.user).first()
 
 

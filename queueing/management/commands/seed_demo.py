@@ -73,13 +73,16 @@ class Command(BaseCommand):
                 if created:
                     for position, prefix in enumerate(prefixes):
                         DeskBusinessType.objects.create(desk=desk, business_type=types[prefix], position=position)
-            accounts = [(f"officer{n}", OFFICER, desks[n]) for n in DESKS] + [("supervisor", SUPERVISOR, None)]
-            for username, role, desk in accounts:
-                user, created = self._account(username, role, site, desk, password, options["password"] is not None)
+            accounts: list[tuple[str, str, Desk | None]] = [(f"officer{n}", OFFICER, desks[n]) for n in DESKS]
+            accounts.append(("supervisor", SUPERVISOR, None))
+            for username, role, home_desk in accounts:
+                user, created = self._account(
+                    username, role, site, home_desk, password, options["password"] is not None
+                )
                 if created:
                     created_users.append(username)
-                if desk is not None and desk.state == Desk.State.CLOSED and created:
-                    services.open_desk(desk=desk, actor=services.Actor(kind="officer", user=user))
+                if home_desk is not None and home_desk.state == Desk.State.CLOSED and created:
+                    services.open_desk(desk=home_desk, actor=services.Actor(kind="officer", user=user))
         if created_site:
             self.stdout.write(self.style.SUCCESS(f"Created site “{site.slug}”: {site.name}"))
         else:
