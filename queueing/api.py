@@ -233,8 +233,11 @@ def reasons(request: HttpRequest, site: str) -> list[ReasonOut]:
 
 
 def _desk_answer(desk: Desk) -> DeskActionOut:
-    desk.refresh_from_db()
+    # Re-read after the action, with everything the answer shows in three queries.
+    desk = Desk.objects.select_related("site", "officer").prefetch_related("business_types").get(pk=desk.pk)
     ticket = selectors.active_ticket(desk)
+    if ticket is not None:
+        ticket.desk = desk
     return DeskActionOut(
         ticket=ticket_out(ticket) if ticket else None,
         desk=desk_out(desk, ticket),
