@@ -29,6 +29,8 @@ from django.db import close_old_connections
 from django.http import FileResponse, HttpResponseBase
 from django.urls import set_script_prefix
 
+from queueing import broadcast
+
 
 class PooledASGIHandler(ASGIHandler):
     def __init__(self) -> None:
@@ -45,6 +47,7 @@ class PooledASGIHandler(ASGIHandler):
             return
         set_script_prefix(get_script_prefix(scope))
         loop = asyncio.get_running_loop()
+        broadcast.remember_loop(loop)  # live updates from worker threads go to this loop
         try:
             # run_in_executor, not sync_to_async: no context is copied in, so
             # each thread keeps its own (thread-local) database connection.

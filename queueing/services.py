@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, ParamSpec, TypeVar
 
 from django.contrib.auth.models import User
@@ -23,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from queueing import opening, rules, selectors
+from queueing import broadcast, opening, rules, selectors
 from queueing.errors import (
     BusinessTypeInactive,
     DeskBusy,
@@ -76,11 +77,23 @@ def write_transaction(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _bump_version(site: Site) -> int:
-    # `site` is the row _lock_site() holds, so its in-memory version is current.
-    site.version += 1
-    Site.objects.filter(pk=site.pk).update(version=site.version)
-    return site.version
+def _bump_version(site: Site) -> list[int]:
+    """Count this transaction as one change of the site; return its events' list.
+
+    The first event of a transaction bumps the version (`site` is the row
+    _lock_site() holds, so its in-memory value is current) and arranges one
+    broadcast for after the commit; later events share both.
+    """
+    pending: list[int] | None = getattr(site, "_pending_events", None)
+    if pending is None:
+        site.version += 1
+        Site.objects.filter(pk=site.pk).update(version=site.version)
+        pending = []
+        site._pending_events = pending  # type: ignore[attr-defined]
+        transaction.on_commit(
+            partial(broadcast.publish, site_id=site.pk, version=site.version, event_ids=pending), robust=True
+        )
+    return pending
 
 
 def _record(
@@ -95,7 +108,8 @@ def _record(
     data: dict[str, Any] | None = None,
     at: dt.datetime | None = None,
 ) -> Event:
-    return Event.objects.create(
+    pending = _bump_version(site)
+    event = Event.objects.create(
         site=site,
         ticket=ticket,
         desk=desk,
@@ -108,9 +122,11 @@ def _record(
         note=note,
         data=data or {},
         address=actor.address,
-        version=_bump_version(site),
+        version=site.version,
         created_at=at or timezone.now(),
     )
+    pending.append(event.pk)
+    return event
 
 
 # --- Day change -------------------------------------------------------------

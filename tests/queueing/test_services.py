@@ -283,7 +283,7 @@ def test_pause_is_recorded_with_reason_and_desk(desk: Desk, reason: Reason, by_o
 # --- Events and the site version --------------------------------------------------------
 
 
-def test_every_change_bumps_the_site_version_once_per_event(
+def test_every_write_bumps_the_site_version_once(
     site: Site, desk: Desk, issue: Issue, by_officer: services.Actor
 ) -> None:
     site.refresh_from_db()
