@@ -1,6 +1,6 @@
 from django.urls import path
 
-from queueing.views import citizen, desk, home
+from queueing.views import citizen, desk, display, home
 
 app_name = "queueing"
 
@@ -12,4 +12,6 @@ urlpatterns = [
     path("t/<str:token>/print/", citizen.ticket_print, name="ticket-print"),
     path("desk/", desk.desk_index, name="desk-index"),
     path("desk/<int:number>/", desk.desk_page, name="desk"),
+    path("display/<slug:site>/", display.display, name="display"),
+    path("display/<slug:site>/desk/<int:number>/", display.desk_display, name="desk-display"),
 ]
