@@ -18,12 +18,13 @@ import json
 import logging
 import threading
 import time
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import close_old_connections
 from django.utils import timezone
 
 from queueing import selectors
@@ -37,6 +38,9 @@ _last_failure_log = 0.0
 FAILURE_LOG_SECONDS = 60
 
 CALL_KINDS = {Event.Kind.TICKET_CALLED, Event.Kind.TICKET_RECALLED}
+# Phones told at once when their place moves, per queue (see _ticket_messages).
+PUSH_AHEAD = 30
+_publisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="broadcast")
 
 
 def site_group(site_id: int) -> str:
@@ -89,10 +93,10 @@ def desk_payload(desk: Desk, version: int) -> dict[str, Any]:
 
 
 def queue_payload(site: Site, version: int) -> dict[str, Any]:
-    from queueing.schemas import snapshot_out
+    from queueing.schemas import waiting_out
 
-    waiting = snapshot_out(site, timezone.now()).model_dump()["waiting"]
-    return {"type": "queue", "version": version, "waiting": waiting}
+    waiting = waiting_out(site, site.service_day(timezone.now()))
+    return {"type": "queue", "version": version, "waiting": [row.model_dump() for row in waiting]}
 
 
 def ticket_payload(ticket: Ticket, *, ahead: int | None = None, estimate: int | None = None) -> dict[str, Any]:
@@ -117,13 +121,37 @@ def desk_state_payload(desk: Desk) -> dict[str, Any]:
 
 
 def publish(*, site_id: int, version: int, event_ids: list[int]) -> None:
-    """Tell the site's screens, the phones and the desks what one committed write changed."""
-    site = Site.objects.get(pk=site_id)
+    """Queue the broadcast of one committed write (called by the services on commit).
+
+    It runs on one background thread, in commit order, so building the
+    messages never delays the answer to the kiosk or the desk.
+    """
+    _publisher.submit(_publish_safely, site_id, version, list(event_ids))
+
+
+def drain(timeout: float = 10) -> None:
+    """Wait until every broadcast queued so far has been sent (tests, shutdown)."""
+    _publisher.submit(lambda: None).result(timeout)
+
+
+def _publish_safely(site_id: int, version: int, event_ids: list[int]) -> None:
+    try:
+        _publish(site_id=site_id, version=version, event_ids=event_ids)
+    except Exception:  # never let one failed broadcast stop the ones after it
+        _log_failure()
+    finally:
+        close_old_connections()  # give a pooled connection back
+
+
+def _publish(*, site_id: int, version: int, event_ids: list[int]) -> None:
     events = list(
         Event.objects.filter(pk__in=event_ids)
-        .select_related("ticket__business_type", "desk__site", "desk__officer")
+        .select_related("site", "ticket__business_type", "ticket__site", "desk__site", "desk__officer")
         .order_by("pk")
     )
+    if not events:
+        return
+    site = events[0].site
     outbox: list[tuple[str, dict[str, Any]]] = []
     for event in events:
         if event.kind in CALL_KINDS and event.ticket is not None and event.desk is not None:
@@ -132,37 +160,47 @@ def publish(*, site_id: int, version: int, event_ids: list[int]) -> None:
     for desk in desks.values():
         outbox.append((site_group(site.pk), desk_payload(desk, version)))
         outbox.append((desk_group(desk.pk), desk_state_payload(desk)))
-    tickets = {event.ticket.pk: event.ticket for event in events if event.ticket is not None}
-    if tickets:
+    if any(event.ticket is not None for event in events):
         outbox.append((site_group(site.pk), queue_payload(site, version)))
-        outbox.extend(_ticket_messages(site, list(tickets.values())))
+        outbox.extend(_ticket_messages(site, events))
     for group, payload in outbox:
         send(group, payload)
 
 
-def _ticket_messages(site: Site, changed: list[Ticket]) -> list[tuple[str, dict[str, Any]]]:
-    """The changed tickets, and every waiting ticket of their queues (their place moved)."""
+def _ticket_messages(site: Site, events: list[Event]) -> list[tuple[str, dict[str, Any]]]:
+    """The changed tickets' phones, and the phones of tickets whose place moved.
+
+    A plain ticket joins at the end of its queue and moves nobody. Any other
+    change (a call, a cancel, a priority, a transfer) moves the tickets behind
+    it: the first PUSH_AHEAD of each queue hear at once; a phone further back
+    catches up at its next move into that window or by its own slow poll.
+    """
     messages = []
-    for ticket in changed:
-        ticket.refresh_from_db()
-        if ticket.status != Ticket.Status.WAITING:
+    changed = {event.ticket.pk: event.ticket for event in events if event.ticket is not None}
+    moved_types = {
+        ticket.business_type_id
+        for event in events
+        if (ticket := event.ticket) is not None and not (event.kind == Event.Kind.TICKET_ISSUED and not ticket.priority)
+    }
+    issued = {event.ticket_id for event in events if event.kind == Event.Kind.TICKET_ISSUED}
+    for ticket in changed.values():
+        # No phone follows a ticket that was issued a moment ago.
+        if ticket.pk not in issued and (
+            ticket.status != Ticket.Status.WAITING or ticket.business_type_id not in moved_types
+        ):
             messages.append((ticket_group(ticket.token), ticket_payload(ticket)))
-    type_ids = {t.business_type_id for t in changed}
     open_desks = selectors.open_desk_counts(site=site)
     day = site.service_day(timezone.now())
-    for type_id in type_ids:
+    for type_id in moved_types:
         queue = list(
             selectors.waiting_tickets(site=site, day=day)
             .filter(business_type_id=type_id)
             .select_related("business_type", "site")
-            .order_by(*selectors.queue_order())
+            .order_by(*selectors.queue_order())[:PUSH_AHEAD]
         )
         for ahead, ticket in enumerate(queue):
-            estimate = selectors.estimate_minutes(
-                ahead=ahead,
-                avg_minutes=ticket.business_type.avg_handling_minutes,
-                open_desks=open_desks.get(type_id, 0),
-            )
+            avg = ticket.business_type.avg_handling_minutes
+            estimate = selectors.estimate_minutes(ahead=ahead, avg_minutes=avg, open_desks=open_desks.get(type_id, 0))
             messages.append((ticket_group(ticket.token), ticket_payload(ticket, ahead=ahead, estimate=estimate)))
     return messages
 

@@ -202,6 +202,20 @@ def call_out(event: Event) -> CallOut:
     )
 
 
+def waiting_out(site: Site, day: dt.date) -> list[WaitingOut]:
+    return [
+        WaitingOut(
+            business_type=o.business_type.prefix,
+            name=o.business_type.name,
+            name_en=o.business_type.name_en,
+            waiting=o.waiting,
+            open_desks=o.open_desks,
+            estimated_wait_minutes=o.estimated_wait_minutes,
+        )
+        for o in selectors.business_type_overview(site=site, day=day)
+    ]
+
+
 def snapshot_out(site: Site, now: dt.datetime) -> SnapshotOut:
     # Read the version first: a message newer than it may then repeat a change
     # the snapshot already shows (harmless), never miss one.
@@ -216,16 +230,6 @@ def snapshot_out(site: Site, now: dt.datetime) -> SnapshotOut:
         service_day=day,
         # The snapshot is public (lobby screens): no account names in it.
         desks=[desk_out(desk, ticket, with_officer=False) for desk, ticket in selectors.desks_with_tickets(site=site)],
-        waiting=[
-            WaitingOut(
-                business_type=o.business_type.prefix,
-                name=o.business_type.name,
-                name_en=o.business_type.name_en,
-                waiting=o.waiting,
-                open_desks=o.open_desks,
-                estimated_wait_minutes=o.estimated_wait_minutes,
-            )
-            for o in selectors.business_type_overview(site=site, day=day)
-        ],
+        waiting=waiting_out(site, day),
         recent_calls=[call_out(e) for e in selectors.recent_calls(site=site, day_start=day_start)],
     )

@@ -14,7 +14,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import connections, transaction
 
 from counter.asgi import application
-from queueing import services
+from queueing import broadcast, services
 from queueing.models import Desk, Event, Site, Ticket
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -32,6 +32,8 @@ Issue = Callable[..., Ticket]
 
 
 async def connect(path: str, headers: list[tuple[bytes, bytes]] = ORIGIN) -> tuple[WebsocketCommunicator, Any]:
+    # Broadcasts of the set-up's writes must not arrive after the snapshot.
+    await sync_to_async(broadcast.drain)()
     socket = WebsocketCommunicator(application, path, headers=headers)
     connected, _ = await socket.connect()
     assert connected
@@ -139,6 +141,7 @@ async def test_phone_follows_its_ticket_and_its_place(site: Site, desk: Desk, is
 
 async def test_desk_socket_takes_a_device_token_as_first_message(site: Site, desk: Desk, issue: Issue) -> None:
     token = await sync_to_async(services.create_desk_token)(desk=desk)
+    await sync_to_async(broadcast.drain)()
     socket = WebsocketCommunicator(application, "/ws/v1/sites/hall/desks/1/", headers=ORIGIN)
     connected, _ = await socket.connect()
     assert connected
