@@ -54,6 +54,14 @@ class QueueConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels h
         if self.group is not None:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Forwarding a broadcast touches no database: skip Channels' per-message
+        # connection clean-up, a worker-thread hop for every socket and message.
+        if message["type"] == "queue.event":
+            await self.queue_event(message)
+        else:
+            await super().dispatch(message)
+
     async def queue_event(self, event: dict[str, Any]) -> None:
         await self.send(text_data=event["text"])
 

@@ -1,13 +1,49 @@
-"""The lobby display and the desk displays above the windows."""
+"""The lobby display and the desk displays above the windows.
+
+Both pages only render a frame: the display socket sends its snapshot as soon
+as it opens, and the scripts draw everything from it.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from queueing.models import Desk, Site
+
+# `?lang=both` adds the English announcement after the Chinese one.
+SPEECH_LANGUAGES = {"zh": "zh-CN", "both": "zh-CN en-US"}
 
 
+def speech_languages(value: str | None) -> str:
+    return SPEECH_LANGUAGES.get(value or "", SPEECH_LANGUAGES["zh"])
+
+
+def _socket_path(site: Site) -> str:
+    return f"/ws/v1/sites/{site.slug}/display/"
+
+
+@require_GET
 def display(request: HttpRequest, site: str) -> HttpResponse:
-    raise Http404
+    site_obj = get_object_or_404(Site, slug=site)
+    return render(
+        request,
+        "queueing/display.html",
+        {
+            "site": site_obj,
+            "socket_path": _socket_path(site_obj),
+            "speech_languages": speech_languages(request.GET.get("lang")),
+        },
+    )
 
 
+@require_GET
 def desk_display(request: HttpRequest, site: str, number: int) -> HttpResponse:
-    raise Http404
+    site_obj = get_object_or_404(Site, slug=site)
+    desk = get_object_or_404(Desk, site=site_obj, number=number)
+    return render(
+        request,
+        "queueing/desk_display.html",
+        {"site": site_obj, "desk": desk, "socket_path": _socket_path(site_obj)},
+    )

@@ -1,5 +1,6 @@
 // The officers' desk page: renders the desk's state, sends every action to the
-// JSON API and keeps the page fresh by polling. Keyboard shortcuts let a USB
+// JSON API and follows the desk and the site's queue live over WebSockets, with
+// a slow poll as a safety net. Keyboard shortcuts let a USB
 // keypad (叫号器) drive the desk; the server stays the judge of every action.
 (function () {
   "use strict";
@@ -71,6 +72,16 @@
   // Responses can come back out of order; only the newest request may paint.
   let requestSeq = 0;
   let paintedSeq = 0;
+  // Socket messages carry the language of whoever made the change: labels and
+  // the desk's name are taken from this page's own answers instead.
+  const statusLabels = {};
+  if (state.ticket) statusLabels[state.ticket.status] = state.ticket.status_label;
+  // Polled this often while a socket is down, and only this rarely while it is up.
+  const SAFETY_POLL_MS = 45000;
+  let deskOnline = false;
+  let queueOnline = false;
+  let deskTimer = null;
+  let waitingTimer = null;
 
   function format(template, values) {
     return template.replace(/%\((\w+)\)s/g, function (_m, name) {
@@ -237,12 +248,30 @@
     render();
   }
 
+  // An answer of the API, in this page's language.
+  function paintApi(seq, data) {
+    if (data && data.ticket) statusLabels[data.ticket.status] = data.ticket.status_label;
+    paint(seq, data);
+  }
+
+  function paintLive(message) {
+    if (!message.desk) return;
+    const data = { ticket: message.ticket || null, desk: message.desk, served_today: message.served_today };
+    if (state && state.desk) data.desk = Object.assign({}, data.desk, { name: state.desk.name });
+    const unknownLabel = data.ticket && !statusLabels[data.ticket.status];
+    if (data.ticket && !unknownLabel) {
+      data.ticket = Object.assign({}, data.ticket, { status_label: statusLabels[data.ticket.status] });
+    }
+    paint(++requestSeq, data);
+    if (unknownLabel) refreshDesk(); // once, for the label in this page's language
+  }
+
   async function refreshDesk() {
     if (busy) return;
     const seq = ++requestSeq;
     try {
-      paint(seq, await api.get(config.desk_url));
-      clearAlert("network");
+      paintApi(seq, await api.get(config.desk_url));
+      if (deskOnline) clearAlert("network");
     } catch (err) {
       // A refused poll (signed out, desk gone) is shown like a network loss: in place, never a trace.
       if (!alertKind || alertKind === "network") showAlert(messageOf(err), "network");
@@ -263,7 +292,7 @@
     root.classList.add("is-busy");
     const seq = ++requestSeq;
     try {
-      paint(seq, await api.post(config.desk_url + action + "/", body));
+      paintApi(seq, await api.post(config.desk_url + action + "/", body));
       clearAlert();
       return true;
     } catch (err) {
@@ -273,7 +302,7 @@
     } finally {
       busy = false;
       root.classList.remove("is-busy");
-      refreshWaiting();
+      if (!queueOnline) refreshWaiting(); // otherwise the display socket tells
     }
   }
 
@@ -371,10 +400,56 @@
 
   // --- Start -----------------------------------------------------------------
 
+  function scheduleDesk() {
+    clearTimeout(deskTimer);
+    deskTimer = setTimeout(function () {
+      refreshDesk().finally(scheduleDesk);
+    }, deskOnline ? SAFETY_POLL_MS : config.poll_ms);
+  }
+
+  function scheduleWaiting() {
+    clearTimeout(waitingTimer);
+    waitingTimer = setTimeout(function () {
+      refreshWaiting().finally(scheduleWaiting);
+    }, queueOnline ? SAFETY_POLL_MS : config.poll_ms);
+  }
+
+  function connectSockets() {
+    if (!window.CounterLive) return;
+    if (root.dataset.deskSocket) {
+      window.CounterLive.connect({
+        path: root.dataset.deskSocket,
+        onSnapshot: paintLive,
+        onMessage: function (message) {
+          if (message.type === "desk") paintLive(message);
+        },
+        onStatus: function (online) {
+          deskOnline = online;
+          // The same discreet notice as a failed poll; the socket retries by itself.
+          if (online) clearAlert("network");
+          else if (!alertKind || alertKind === "network") showAlert(networkMessage, "network");
+          scheduleDesk();
+        },
+      });
+    }
+    if (root.dataset.queueSocket) {
+      window.CounterLive.connect({
+        path: root.dataset.queueSocket,
+        onSnapshot: renderWaiting,
+        onMessage: function (message) {
+          if (message.type === "queue") renderWaiting(message);
+        },
+        onStatus: function (online) {
+          queueOnline = online;
+          scheduleWaiting();
+        },
+      });
+    }
+  }
+
   render();
   refreshWaiting();
-  setInterval(function () {
-    refreshDesk();
-    refreshWaiting();
-  }, config.poll_ms);
+  connectSockets();
+  scheduleDesk();
+  scheduleWaiting();
 })();

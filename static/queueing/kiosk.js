@@ -1,6 +1,7 @@
 // The lobby kiosk: choose a business type, confirm (with an optional priority
 // lane), take and print a ticket. Four screens in one page; every write goes
-// through the JSON API.
+// through the JSON API. Waiting counts and estimates follow the site's display
+// socket; availability comes from a slower poll of the business types.
 (function () {
   "use strict";
 
@@ -14,6 +15,7 @@
     idleMs: (Number(root.dataset.idleSeconds) || 30) * 1000,
     ticketMs: (Number(root.dataset.ticketSeconds) || 15) * 1000,
     pollMs: (Number(root.dataset.pollSeconds) || 5) * 1000,
+    queueSocket: root.dataset.queueSocket,
     waitTemplate: root.dataset.waitTemplate,
     noWait: root.dataset.noWait,
     networkMessage: root.dataset.networkMessage,
@@ -35,6 +37,12 @@
   let busy = false;
   let idleTimer = null;
   let ticketTimer = null;
+  // Polled this often while the socket is down, and only this rarely while it is up.
+  const SAFETY_POLL_MS = 30000;
+  let socketOnline = null;
+  let pollFailed = false;
+  let pollTimer = null;
+  let deskChangeTimer = null;
 
   function waitText(minutes) {
     if (minutes === null || minutes === undefined) return "–";
@@ -104,15 +112,47 @@
     reason.textContent = type.available ? "" : type.unavailable_reason || "";
   }
 
+  function showOffline() {
+    offline.hidden = !(socketOnline === false || pollFailed);
+  }
+
+  // The display socket's waiting rows: counts and estimates only.
+  function renderWaiting(message) {
+    if (!Array.isArray(message.waiting)) return;
+    const rows = {};
+    message.waiting.forEach(function (row) { rows[row.business_type] = row; });
+    list.querySelectorAll("button.type").forEach(function (button) {
+      const row = rows[button.dataset.prefix];
+      if (!row) return;
+      button.dataset.waiting = row.waiting;
+      button.dataset.wait = row.estimated_wait_minutes;
+      button.querySelector(".type-waiting").textContent = String(row.waiting);
+      button.querySelector(".type-wait").textContent = waitText(row.estimated_wait_minutes);
+      if (current === "confirm" && chosen && chosen.prefix === row.business_type) {
+        setText("confirm", "waiting", row.waiting);
+        setText("confirm", "wait", waitText(row.estimated_wait_minutes));
+      }
+    });
+  }
+
+  function schedulePoll() {
+    clearTimeout(pollTimer);
+    pollTimer = setTimeout(function () {
+      (busy ? Promise.resolve() : refresh()).finally(schedulePoll);
+    }, socketOnline ? SAFETY_POLL_MS : cfg.pollMs);
+  }
+
   async function refresh() {
     let types;
     try {
       types = await api.get(cfg.typesUrl, { timeoutMs: 8000 });
     } catch (err) {
-      offline.hidden = false;
+      pollFailed = true;
+      showOffline();
       return;
     }
-    offline.hidden = true;
+    pollFailed = false;
+    showOffline();
     const buttons = Array.from(list.querySelectorAll("button.type"));
     const shown = buttons.map(function (b) { return b.dataset.prefix; }).join();
     const wanted = types.map(function (t) { return t.prefix; }).join();
@@ -259,7 +299,29 @@
     document.addEventListener(name, armIdle, { passive: true });
   });
 
+  function connectSocket() {
+    if (!window.CounterLive || !cfg.queueSocket) return;
+    window.CounterLive.connect({
+      path: cfg.queueSocket,
+      onSnapshot: renderWaiting,
+      onMessage: function (message) {
+        if (message.type === "queue") renderWaiting(message);
+        // A desk opened, paused or closed: availability and estimates may have changed.
+        if (message.type === "desk") {
+          clearTimeout(deskChangeTimer);
+          deskChangeTimer = setTimeout(function () { if (!busy) refresh(); }, 1000);
+        }
+      },
+      onStatus: function (online) {
+        socketOnline = online;
+        showOffline();
+        schedulePoll();
+      },
+    });
+  }
+
   startClock();
   armIdle();
-  setInterval(function () { if (!busy) refresh(); }, cfg.pollMs);
+  connectSocket();
+  schedulePoll();
 })();

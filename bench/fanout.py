@@ -1,0 +1,550 @@
+"""Fan-out benchmark: desk calls delivered to many display WebSockets by one daphne process.
+
+Run from the project root with the virtualenv active:
+
+    python -m bench.fanout                                          # SQLite temp file, in-memory layer
+    python -m bench.fanout --redis-url redis://127.0.0.1:6379/0     # Redis pub/sub channel layer
+
+For every client level it starts a fresh daphne process, opens N display sockets
+(`/ws/v1/sites/demo/display/`), makes `--calls` desk calls through the API one
+every 100 ms and times, for every (socket, call), the answer of the call-next
+request to that socket's receipt of the matching `call` message. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import http.client
+import json
+import os
+import platform
+import resource
+import shutil
+import signal
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import InvalidStatus, WebSocketException
+
+from bench.load import (
+    HOST,
+    PASSWORD,
+    RATE_LIMIT,
+    READY_TIMEOUT,
+    SITE,
+    Usage,
+    cpu_model,
+    daphne,
+    free_port,
+    manage,
+    mark,
+    measure,
+    percentile,
+    postgres_database,
+    print_table,
+    progress,
+    sqlite_database,
+    wait_ready,
+)
+
+ORIGIN = f"http://{HOST}"
+DISPLAY_PATH = f"/ws/v1/sites/{SITE}/display/"
+ISSUE_PATH = f"/api/v1/sites/{SITE}/tickets/"
+DESK = 1
+CALL_PATH = f"/api/v1/sites/{SITE}/desks/{DESK}/call-next/"
+CALL_PREFIX = '{"type":"call",'  # broadcast.dumps writes compact JSON, "type" first
+CONNECT_CONCURRENCY = 50
+OPEN_TIMEOUT = 30.0
+HTTP_TIMEOUT = 30.0
+SETTLE_SECONDS = 1.0
+
+TARGET_P99_MS = 300.0
+TARGET_P99_CLIENTS = 1000
+TARGET_MB_PER_100 = 4.0
+
+
+# --- Server measurements ------------------------------------------------------------------
+
+
+def rss_mb(pid: int) -> float:
+    """Resident set size of a process in MB (VmRSS, which /proc gives in kB)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for pid {pid}")
+
+
+def raise_file_limit() -> tuple[int, int]:
+    """Soft open-file limit up to the hard one; daphne, started later, inherits it."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 16)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    return resource.getrlimit(resource.RLIMIT_NOFILE)
+
+
+# --- HTTP (blocking, run in a thread so that timestamps do not wait for the event loop) -------------
+
+
+def post(conn: http.client.HTTPConnection, path: str, headers: dict[str, str], body: bytes) -> tuple[int, bytes]:
+    conn.request("POST", path, body=body, headers={"Content-Length": str(len(body)), **headers})
+    response = conn.getresponse()
+    return response.status, response.read()
+
+
+def issue_tickets(port: int, count: int) -> list[str]:
+    conn = http.client.HTTPConnection(HOST, port, timeout=HTTP_TIMEOUT)
+    numbers = []
+    try:
+        for _ in range(count):
+            headers = {"Content-Type": "application/json", "Idempotency-Key": str(uuid.uuid4())}
+            status, body = post(conn, ISSUE_PATH, headers, json.dumps({"business_type": "A"}).encode())
+            if status != 201:
+                raise RuntimeError(f"issue answered {status}: {body[:300]!r}")
+            numbers.append(str(json.loads(body)["number"]))
+    finally:
+        conn.close()
+    return numbers
+
+
+@dataclass
+class CallLog:
+    # (number, perf_counter when the answer had been read in full)
+    answered: list[tuple[str, float]] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def make_calls(port: int, token: str, count: int, interval: float, stop: threading.Event) -> CallLog:
+    """`count` call-next requests, one started every `interval` seconds (or right after the last if slower)."""
+    log = CallLog()
+    conn = http.client.HTTPConnection(HOST, port, timeout=HTTP_TIMEOUT)
+    headers = {"Authorization": f"Bearer {token}"}
+    start = time.perf_counter()
+    try:
+        for i in range(count):
+            if stop.is_set():
+                break
+            delay = start + i * interval - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            sent = time.perf_counter()
+            try:
+                status, body = post(conn, CALL_PATH, headers, b"")
+            except (OSError, http.client.HTTPException) as exc:
+                log.errors.append(repr(exc))
+                conn.close()
+                continue
+            answered = time.perf_counter()
+            log.latencies.append(answered - sent)
+            ticket = json.loads(body).get("ticket") if status == 200 else None
+            if ticket is None:
+                log.errors.append(f"{status}: {body[:200]!r}")
+                continue
+            log.answered.append((str(ticket["number"]), answered))
+    finally:
+        conn.close()
+    return log
+
+
+# --- Display clients -----------------------------------------------------------------------------
+
+
+@dataclass
+class Display:
+    ws: ClientConnection
+    calls: dict[str, float] = field(default_factory=dict)  # number -> perf_counter at receipt
+    others: int = 0
+    reader: asyncio.Task[None] | None = None
+    # Set when the receipts reach `wanted` numbers; the level waits on all of them.
+    wanted: set[str] = field(default_factory=set)
+    complete: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def read(self) -> None:
+        with contextlib.suppress(WebSocketException):
+            async for message in self.ws:
+                now = time.perf_counter()
+                if isinstance(message, str) and message.startswith(CALL_PREFIX):
+                    number = str(json.loads(message)["number"])
+                    self.calls.setdefault(number, now)
+                    if self.wanted and self.wanted.issubset(self.calls):
+                        self.complete.set()
+                else:
+                    self.others += 1
+
+    def expect(self, numbers: set[str]) -> None:
+        self.wanted = numbers
+        if numbers.issubset(self.calls):
+            self.complete.set()
+
+
+async def open_display(uri: str, limit: asyncio.Semaphore) -> Display:
+    async with limit:
+        ws = await connect(uri, origin=ORIGIN, open_timeout=OPEN_TIMEOUT, max_queue=None, ping_interval=None)
+        try:
+            first = json.loads(await asyncio.wait_for(ws.recv(), OPEN_TIMEOUT))
+            if first.get("type") != "snapshot":
+                raise RuntimeError(f"first message is {first.get('type')!r}, not a snapshot")
+        except BaseException:
+            await ws.close()
+            raise
+    display = Display(ws=ws)
+    display.reader = asyncio.create_task(display.read())
+    return display
+
+
+async def close_all(displays: Sequence[Display]) -> None:
+    limit = asyncio.Semaphore(CONNECT_CONCURRENCY * 4)
+
+    async def close(display: Display) -> None:
+        async with limit:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(display.ws.close(), 5)
+        if display.reader is not None:
+            display.reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await display.reader
+
+    await asyncio.gather(*(close(d) for d in displays))
+
+
+async def origin_rejected(port: int) -> bool:
+    """True if the server refuses a display socket from a foreign Origin (the check is on)."""
+    uri = f"ws://{HOST}:{port}{DISPLAY_PATH}"
+    try:
+        ws = await connect(uri, origin="http://evil.example", open_timeout=10, ping_interval=None)
+    except InvalidStatus:
+        return True
+    await ws.close()
+    return False
+
+
+# --- One level ----------------------------------------------------------------------------------
+
+
+@dataclass
+class Level:
+    clients: int
+    calls: int
+    connected: int = 0
+    connect_errors: list[str] = field(default_factory=list)
+    connect_seconds: float = 0.0
+    rss_before: float = 0.0
+    rss_open: float = 0.0
+    calls_answered: int = 0
+    call_errors: list[str] = field(default_factory=list)
+    api_latencies: list[float] = field(default_factory=list)
+    latencies: list[float] = field(default_factory=list)
+    delivered: int = 0
+    unmatched: int = 0
+    timed_out: str = ""
+    usage: Usage = field(default_factory=Usage)
+
+    @property
+    def expected(self) -> int:
+        return self.clients * self.calls
+
+    @property
+    def all_delivered(self) -> bool:
+        return self.delivered == self.expected and not self.timed_out
+
+    @property
+    def mb_per_100(self) -> float:
+        return (self.rss_open - self.rss_before) / self.clients * 100 if self.clients else float("nan")
+
+
+async def run_level(
+    level: Level, proc_pid: int, port: int, token: str, interval: float, budget: float, origin_ok: list[bool]
+) -> None:
+    uri = f"ws://{HOST}:{port}{DISPLAY_PATH}"
+    limit = asyncio.Semaphore(CONNECT_CONCURRENCY)
+    # Warm the server up (imports, first queries, first socket) before the memory baseline.
+    await close_all([await open_display(uri, limit)])
+    origin_ok.append(await origin_rejected(port))
+    await asyncio.to_thread(issue_tickets, port, level.calls)
+    await asyncio.sleep(SETTLE_SECONDS)
+    level.rss_before = rss_mb(proc_pid)
+
+    displays: list[Display] = []
+    stop = threading.Event()
+    try:
+        # Two budgets: opening the sockets, then the calls and their delivery.
+        deadline = time.monotonic() + budget
+        started = time.perf_counter()
+        tasks = [asyncio.create_task(open_display(uri, limit)) for _ in range(level.clients)]
+        done, pending = await asyncio.wait(tasks, timeout=max(0.0, deadline - time.monotonic()))
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for task in done:
+            if task.exception() is None:
+                displays.append(task.result())
+            else:
+                level.connect_errors.append(repr(task.exception()))
+        level.connect_seconds = time.perf_counter() - started
+        level.connected = len(displays)
+        if pending:
+            level.timed_out = f"connecting ({len(pending)} sockets not open after {budget:.0f} s)"
+        await asyncio.sleep(SETTLE_SECONDS)
+        level.rss_open = rss_mb(proc_pid)
+        if level.timed_out:
+            return
+
+        progress(f"{level.clients} clients: {level.connected} open in {level.connect_seconds:.1f} s; calling ...")
+        deadline = time.monotonic() + budget
+        async with measure(proc_pid, None) as usage:
+            calling = asyncio.create_task(asyncio.to_thread(make_calls, port, token, level.calls, interval, stop))
+            try:
+                log = await asyncio.wait_for(asyncio.shield(calling), max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                stop.set()
+                log = await calling
+                level.timed_out = f"calling (not done within {budget:.0f} s)"
+            numbers = {number for number, _ in log.answered}
+            for display in displays:
+                display.expect(numbers)
+            waiting = [asyncio.create_task(d.complete.wait()) for d in displays]
+            _, still = await asyncio.wait(waiting, timeout=max(0.0, deadline - time.monotonic()))
+            for task in still:
+                task.cancel()
+            if still and not level.timed_out:
+                level.timed_out = f"delivery ({len(still)} sockets incomplete after {budget:.0f} s)"
+        level.usage = usage
+        level.calls_answered = len(log.answered)
+        level.call_errors = log.errors
+        level.api_latencies = log.latencies
+        answered = dict(log.answered)
+        for display in displays:
+            for number, received in display.calls.items():
+                if number in answered:
+                    level.latencies.append(received - answered[number])
+                else:
+                    level.unmatched += 1
+        level.delivered = len(level.latencies)
+    finally:
+        stop.set()
+        await close_all(displays)
+
+
+# --- Output ----------------------------------------------------------------------------------------
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f}"
+
+
+def print_settings(args: argparse.Namespace, db_detail: str, env: dict[str, str], files: tuple[int, int]) -> None:
+    import channels
+    import daphne as daphne_pkg
+    import django
+    import websockets
+
+    layer = manage(
+        env,
+        "shell",
+        "-c",
+        "from django.conf import settings as s; l = s.CHANNEL_LAYERS['default'];"
+        " print(l['BACKEND'], l.get('CONFIG', {}))",
+    ).strip()
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    settings = [
+        ("date", time.strftime("%Y-%m-%d %H:%M:%S %Z")),
+        ("python", f"{platform.python_implementation()} {platform.python_version()}"),
+        ("django / channels / daphne", f"{django.get_version()} / {channels.__version__} / {daphne_pkg.__version__}"),
+        ("database", db_detail),
+        ("channel layer", layer.splitlines()[-1] if layer else "?"),
+        ("cache", f"Redis {env['REDIS_URL']}" if env.get("REDIS_URL") else "local memory"),
+        ("server", f"1 daphne process on {HOST} (counter.asgi:application), a fresh one per level"),
+        ("DEBUG", env["DEBUG"]),
+        ("origin check", f"on (AllowedHostsOriginValidator); clients send Origin {ORIGIN}"),
+        ("logging", "daphne access log + Django logging -> daphne-<N>.log in the temp dir"),
+        ("cpu", f"{os.cpu_count()} x {cpu_model()}; clients and server share them"),
+        ("load average", f"{load} (1/5/15 min, before the run)"),
+        ("open-file limit", f"{files[0]} soft / {files[1]} hard (daphne inherits it)"),
+        ("clients", f"websockets {websockets.__version__}, one asyncio process, {CONNECT_CONCURRENCY} opening at once"),
+        ("socket path", f"{DISPLAY_PATH} (first message a snapshot, checked)"),
+        (
+            "levels",
+            f"{', '.join(map(str, args.clients))} sockets; per level {args.timeout:g} s to open them,"
+            f" then {args.timeout:g} s for the calls and their delivery",
+        ),
+        ("calls", f"{args.calls} x POST {CALL_PATH} (device token), one every {args.interval * 1000:.0f} ms"),
+    ]
+    width = max(len(k) for k, _ in settings)
+    print("Settings")
+    print("========")
+    for key, value in settings:
+        print(f"{key.ljust(width)}  {value}")
+    sys.stdout.flush()
+
+
+def print_results(levels: Sequence[Level], origin_ok: Sequence[bool]) -> None:
+    print()
+    print("Results")
+    print("=======")
+    print("Delivery latency: call-next answer read by the bench -> matching `call` message read from each socket.")
+    print("CPU: % of one core from the first call to the last delivery (srv CPU/call: daphne CPU seconds per")
+    print("answered call, request and fan-out together); other = the rest of the machine meanwhile.")
+    print()
+    headers = ["fan-out", "open", "delivered", "p50 ms", "p99 ms", "max ms", "min ms", "call API p50/max ms"]
+    headers += ["srv CPU", "srv CPU/call", "cli CPU", "other CPU", "target", ""]
+    rows = []
+    for lv in levels:
+        lat = sorted(lv.latencies)
+        api = sorted(lv.api_latencies)
+        p99 = percentile(lat, 0.99)
+        ok = lv.all_delivered
+        wording = "all delivered"
+        if lv.clients == TARGET_P99_CLIENTS:
+            wording = f"p99 <= {TARGET_P99_MS:.0f} ms, all delivered"
+            ok = ok and p99 * 1000 <= TARGET_P99_MS
+        u = lv.usage
+        rows.append(
+            [
+                f"{lv.clients} sockets",
+                f"{lv.connected}/{lv.clients}",
+                f"{lv.delivered}/{lv.expected}",
+                ms(percentile(lat, 0.50)),
+                ms(p99),
+                ms(lat[-1]) if lat else "-",
+                ms(lat[0]) if lat else "-",
+                f"{ms(percentile(api, 0.50))}/{ms(api[-1])}" if api else "-",
+                u.percent(u.server),
+                f"{1000 * u.server / lv.calls_answered:.0f} ms" if lv.calls_answered else "-",
+                u.percent(u.client),
+                u.percent(u.other),
+                wording,
+                mark(ok),
+            ]
+        )
+    print_table(headers, rows)
+    print()
+    headers = ["memory", "RSS before MB", "RSS open MB", "MB per 100 sockets", "open in s", "target", ""]
+    rows = []
+    for lv in levels:
+        rows.append(
+            [
+                f"{lv.clients} sockets",
+                f"{lv.rss_before:.1f}",
+                f"{lv.rss_open:.1f}",
+                f"{lv.mb_per_100:.2f}",
+                f"{lv.connect_seconds:.1f}",
+                f"<= {TARGET_MB_PER_100:.0f} MB per 100 sockets",
+                mark(lv.connected == lv.clients and lv.mb_per_100 <= TARGET_MB_PER_100),
+            ]
+        )
+    print_table(headers, rows)
+    print("  RSS: daphne's VmRSS after warm-up, and again 1 s after the last socket opened.")
+    print(f"  origin check: foreign Origin refused at every level: {'yes' if all(origin_ok) else 'NO'}")
+    for lv in levels:
+        notes = []
+        if lv.timed_out:
+            notes.append(f"gave up at {lv.timed_out}")
+        if lv.connect_errors:
+            notes.append(f"{len(lv.connect_errors)} sockets failed to open, first: {lv.connect_errors[0]}")
+        if lv.call_errors:
+            notes.append(f"{len(lv.call_errors)} calls failed, first: {lv.call_errors[0]}")
+        if lv.calls_answered != lv.calls:
+            notes.append(f"{lv.calls_answered}/{lv.calls} calls answered with a ticket")
+        if lv.unmatched:
+            notes.append(f"{lv.unmatched} call messages for numbers no call of this level answered")
+        if notes:
+            print(f"  {lv.clients} sockets: " + "; ".join(notes))
+
+
+# --- Main ------------------------------------------------------------------------------------------
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Fan-out benchmark: desk calls to many display WebSockets.")
+    parser.add_argument(
+        "--clients",
+        type=lambda s: [int(x) for x in s.split(",")],
+        default=[100, 500, 1000],
+        help="display sockets per level, comma-separated (default 100,500,1000)",
+    )
+    parser.add_argument("--calls", type=int, default=50, help="desk calls per level (default 50)")
+    parser.add_argument("--interval", type=float, default=0.1, help="seconds between calls (default 0.1)")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=60.0,
+        help="seconds to open the sockets, and again for calls + delivery (default 60)",
+    )
+    parser.add_argument("--database-url", help="PostgreSQL URL of a scratch database (dropped and re-created)")
+    parser.add_argument("--redis-url", help="give the server REDIS_URL: Redis cache and pub/sub channel layer")
+    parser.add_argument("--keep", action="store_true", help="keep the temp dir (database, server logs)")
+    return parser.parse_args(argv)
+
+
+async def run_levels(args: argparse.Namespace, env: dict[str, str], tmp: Path, token: str) -> list[Level]:
+    levels = []
+    origin_ok: list[bool] = []
+    for clients in args.clients:
+        level = Level(clients=clients, calls=args.calls)
+        port = free_port()
+        log_path = tmp / f"daphne-{clients}.log"
+        progress(f"{clients} clients: starting daphne on port {port} ...")
+        with daphne(env, port, log_path) as proc:
+            await asyncio.wait_for(wait_ready(proc, port, log_path), READY_TIMEOUT + 5)
+            await run_level(level, proc.pid, port, token, args.interval, args.timeout, origin_ok)
+        levels.append(level)
+    print_results(levels, origin_ok)
+    return levels
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    files = raise_file_limit()
+    if max(args.clients) + 100 > files[0]:
+        raise SystemExit(f"open-file limit {files[0]} is too low for {max(args.clients)} sockets")
+    tmp = Path(tempfile.mkdtemp(prefix="counter-fanout-"))
+    drop = None
+    try:
+        db = postgres_database(args.database_url) if args.database_url else sqlite_database(tmp)
+        drop = db.drop
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "counter.settings"),
+            "DATABASE_URL": db.url,
+            "DEBUG": "0",
+            "COUNTER_KIOSK_RATE_LIMIT": str(RATE_LIMIT),
+        }
+        env.pop("REDIS_URL", None)
+        if args.redis_url:
+            env["REDIS_URL"] = args.redis_url
+        progress(f"migrating the {db.engine} database and seeding the demo site ...")
+        manage(env, "migrate", "-v0")
+        manage(env, "seed_demo", "--password", PASSWORD)
+        token = manage(env, "desk_token", SITE, str(DESK)).strip().splitlines()[-1]
+        print_settings(args, db.detail, env, files)
+        levels = asyncio.run(run_levels(args, env, tmp, token))
+        return 0 if levels else 1
+    finally:
+        if drop is not None and not args.keep:
+            with contextlib.suppress(Exception):
+                drop()
+        if args.keep:
+            progress(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        progress("interrupted; daphne stopped and temporary files removed")
+        sys.exit(130)
