@@ -1,4 +1,4 @@
-"""Take the README's screenshots of the kiosk, the printed ticket, the phone page and the desk.
+"""Take the README's screenshots of the kiosk, the printed ticket, the phone page, the desk and the display.
 
     .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
 
@@ -108,6 +108,12 @@ def photograph(url: str, tokens: dict[str, str], out: Path) -> None:
         phone.goto(f"{url}/t/{tokens['called']}/")
         phone.screenshot(path=out / "phone-called.png")
         phone.close()
+
+        lobby = browser.new_page(locale="zh-CN", viewport={"width": 1920, "height": 1080})
+        lobby.goto(f"{url}/display/demo/")
+        expect(lobby.locator(".lobby-call-number")).not_to_be_empty()
+        lobby.screenshot(path=out / "display.png")
+        lobby.close()
 
         desk = browser.new_page(locale="zh-CN", viewport={"width": 1366, "height": 768})
         desk.goto(f"{url}/accounts/login/")
