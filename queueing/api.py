@@ -28,7 +28,7 @@ from queueing.schemas import (
     SnapshotOut,
     TicketOut,
     TransferIn,
-    desk_out,
+    desk_action_out,
     snapshot_out,
     ticket_out,
 )
@@ -235,14 +235,7 @@ def reasons(request: HttpRequest, site: str) -> list[ReasonOut]:
 def _desk_answer(desk: Desk) -> DeskActionOut:
     # Re-read after the action, with everything the answer shows in three queries.
     desk = Desk.objects.select_related("site", "officer").prefetch_related("business_types").get(pk=desk.pk)
-    ticket = selectors.active_ticket(desk)
-    if ticket is not None:
-        ticket.desk = desk
-    return DeskActionOut(
-        ticket=ticket_out(ticket) if ticket else None,
-        desk=desk_out(desk, ticket),
-        served_today=selectors.served_today(desk=desk, day=desk.site.service_day(timezone.now())),
-    )
+    return desk_action_out(desk)
 
 
 def _desk_action(request: HttpRequest, site: str, number: int) -> tuple[Desk, services.Actor]:

@@ -106,15 +106,9 @@ def ticket_payload(ticket: Ticket, *, ahead: int | None = None, estimate: int | 
 
 
 def desk_state_payload(desk: Desk) -> dict[str, Any]:
-    from queueing.schemas import DeskActionOut, desk_out, ticket_out
+    from queueing.schemas import desk_action_out
 
-    ticket = selectors.active_ticket(desk)
-    state = DeskActionOut(
-        ticket=ticket_out(ticket) if ticket else None,
-        desk=desk_out(desk, ticket),
-        served_today=selectors.served_today(desk=desk, day=desk.site.service_day(timezone.now())),
-    )
-    return {"type": "desk", **state.model_dump()}
+    return {"type": "desk", **desk_action_out(desk).model_dump()}
 
 
 # --- Publishing -------------------------------------------------------------------

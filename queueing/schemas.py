@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
+from django.utils import timezone
 from ninja import Field, Schema
 
 from queueing import selectors
@@ -187,6 +188,18 @@ def desk_out(desk: Desk, ticket: Ticket | None, *, with_officer: bool = True) ->
         ticket=ticket.number if ticket else None,
         ticket_status=ticket.status if ticket else None,
         ticket_business_type=ticket.business_type.prefix if ticket else None,
+    )
+
+
+def desk_action_out(desk: Desk) -> DeskActionOut:
+    """A desk's whole state: the API's answer to a desk action, the desk page's and desk socket's state."""
+    ticket = selectors.active_ticket(desk)
+    if ticket is not None:
+        ticket.desk = desk
+    return DeskActionOut(
+        ticket=ticket_out(ticket) if ticket else None,
+        desk=desk_out(desk, ticket),
+        served_today=selectors.served_today(desk=desk, day=desk.site.service_day(timezone.now())),
     )
 
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 from queueing import selectors
 from queueing.auth import works_at
 from queueing.models import Desk, Site, StaffProfile
-from queueing.schemas import DeskActionOut, desk_out, ticket_out
+from queueing.schemas import desk_action_out
 
 POLL_SECONDS = 5
 
@@ -86,13 +86,8 @@ def _messages() -> dict[str, Any]:
 
 
 def _initial_state(desk: Desk, site: Site) -> dict[str, Any]:
-    ticket = selectors.active_ticket(desk)
-    state = DeskActionOut(
-        ticket=ticket_out(ticket) if ticket else None,
-        desk=desk_out(desk, ticket),
-        served_today=selectors.served_today(desk=desk, day=site.service_day(timezone.now())),
-    )
-    return state.model_dump(mode="json")
+    desk.site = site
+    return desk_action_out(desk).model_dump(mode="json")
 
 
 @require_GET
