@@ -50,6 +50,18 @@ class Site(models.Model):
         default=3,
         help_text=_("Recalls allowed for one call; the next recall marks the ticket a no-show."),
     )
+    notice_validity_days = models.PositiveSmallIntegerField(
+        _("notice validity (days)"),
+        default=90,
+        help_text=_("How long a missing-documents notice gives a priority ticket on the return visit."),
+    )
+    display_message = models.CharField(
+        _("display notice line"),
+        max_length=500,
+        blank=True,
+        help_text=_("Scrolls along the bottom of the lobby display."),
+    )
+    display_message_en = models.CharField(_("display notice line in English"), max_length=500, blank=True)
     # Grows by one with every committed change of the site's queue; live screens
     # use it to notice a missed message (see SPEC "WebSockets").
     version = models.BigIntegerField(_("version"), default=0, editable=False)
@@ -324,6 +336,10 @@ class Ticket(models.Model):
         _("priority kind"), max_length=16, choices=PriorityKind.choices, blank=True, default=""
     )
     transferred = models.BooleanField(_("transferred"), default=False)
+    # What the kiosk showed the citizen before printing, so the station can prove it.
+    checklist_version = models.ForeignKey(
+        "notices.ChecklistVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
+    )
     desk = models.ForeignKey(Desk, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets")
     officer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -437,6 +453,9 @@ class Event(models.Model):
         DESK_PAUSED = "desk.paused", _("desk paused")
         DESK_RESUMED = "desk.resumed", _("desk resumed")
         DESK_CLOSED = "desk.closed", _("desk closed")
+        NOTICE_ISSUED = "notice.issued", _("missing-documents notice issued")
+        NOTICE_REDEEMED = "notice.redeemed", _("missing-documents notice redeemed")
+        CHECKLIST_PUBLISHED = "checklist.published", _("checklist published")
 
     class ActorKind(models.TextChoices):
         SYSTEM = "system", _("system")
