@@ -114,22 +114,24 @@ def install_error_handlers(api: NinjaAPI) -> None:
 # --- Lookups ----------------------------------------------------------------
 
 
-def _site(slug: str) -> Site:
+def get_site(slug: str) -> Site:
     site = Site.objects.filter(slug=slug).first()
     if site is None:
         raise NotFound(_("There is no site “%(slug)s”.") % {"slug": slug})
     return site
 
 
-def _desk(site: Site, number: int) -> Desk:
+def get_desk(site: Site, number: int) -> Desk:
     desk = site.desks.filter(number=number).select_related("site").first()
     if desk is None:
         raise NotFound(_("There is no desk %(number)s here.") % {"number": number})
     return desk
 
 
-def _ticket(token: str) -> Ticket:
-    ticket = Ticket.objects.select_related("site", "business_type", "desk").filter(token=token).first()
+def get_ticket(token: str) -> Ticket:
+    ticket = (
+        Ticket.objects.select_related("site", "business_type", "desk", "checklist_version").filter(token=token).first()
+    )
     if ticket is None:
         raise NotFound(_("This ticket does not exist."))
     return ticket
@@ -141,7 +143,7 @@ def _ticket(token: str) -> Ticket:
 @router.get("/sites/{site}/business-types/", response={200: list[BusinessTypeOut], **ERRORS}, tags=["kiosk"])
 def business_types(request: HttpRequest, site: str) -> list[BusinessTypeOut]:
     """Active business types in the site's order, with waiting counts and estimated waits."""
-    site_obj = _site(site)
+    site_obj = get_site(site)
     now = timezone.now()
     return [
         BusinessTypeOut(
@@ -175,7 +177,7 @@ IDEMPOTENCY_HEADER = {
 )
 def issue(request: HttpRequest, site: str, payload: IssueIn) -> Status[TicketOut]:
     """Take a ticket (anonymous, rate-limited per client address, idempotent)."""
-    site_obj = _site(site)
+    site_obj = get_site(site)
     key = request.headers.get("Idempotency-Key") or None
     if key is not None and (len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable()):
         raise InvalidRequest(_("The Idempotency-Key header is too long or not printable."))
@@ -183,15 +185,15 @@ def issue(request: HttpRequest, site: str, payload: IssueIn) -> Status[TicketOut
         existing = selectors.ticket_for_key(site=site_obj, key=key)
         if existing is not None:
             return Status(201, ticket_out(existing))
-    if payload.notice_code:
-        raise NotFound(_("This notice code is not known."))
-    ratelimit.check_kiosk_rate(request)
+    ratelimit.check_kiosk_rate(request)  # before a notice code is looked at: codes cannot be tried in bulk
     issued = services.issue_ticket(
         site=site_obj,
         prefix=payload.business_type.upper(),
         priority=payload.priority,
         priority_kind=payload.priority_kind,
         idempotency_key=key,
+        notice_code=payload.notice_code or None,
+        checklist_version=payload.checklist_version,
         actor=services.Actor(kind="kiosk", address=ratelimit.client_address(request)),
     )
     return Status(201, ticket_out(issued.ticket, ahead=issued.ahead, estimate=issued.estimated_wait_minutes))
@@ -199,13 +201,13 @@ def issue(request: HttpRequest, site: str, payload: IssueIn) -> Status[TicketOut
 
 @router.get("/tickets/{token}/", response={200: TicketOut, **ERRORS}, tags=["phone"])
 def ticket_status(request: HttpRequest, token: str) -> TicketOut:
-    return ticket_out(_ticket(token))
+    return ticket_out(get_ticket(token))
 
 
 @router.post("/tickets/{token}/cancel/", response={200: TicketOut, **ERRORS}, tags=["phone"])
 def ticket_cancel(request: HttpRequest, token: str) -> TicketOut:
     ticket = services.cancel(
-        ticket=_ticket(token),
+        ticket=get_ticket(token),
         actor=services.Actor(kind="citizen", address=ratelimit.client_address(request)),
     )
     return ticket_out(ticket)
@@ -217,7 +219,7 @@ def ticket_cancel(request: HttpRequest, token: str) -> TicketOut:
 @router.get("/sites/{site}/snapshot/", response={200: SnapshotOut, **ERRORS}, tags=["display"])
 def snapshot(request: HttpRequest, site: str) -> SnapshotOut:
     """Desks with their ticket in hand and state, waiting per business type, recent calls."""
-    return snapshot_out(_site(site), timezone.now())
+    return snapshot_out(get_site(site), timezone.now())
 
 
 @router.get("/sites/{site}/reasons/", response={200: list[ReasonOut], **ERRORS}, tags=["desk"])
@@ -225,25 +227,25 @@ def reasons(request: HttpRequest, site: str) -> list[ReasonOut]:
     """The site's reasons for out-of-order actions (call a number, requeue, transfer, priority, pause)."""
     return [
         ReasonOut(code=r.code, label=r.label, label_en=r.label_en)
-        for r in Reason.objects.filter(site=_site(site), active=True)
+        for r in Reason.objects.filter(site=get_site(site), active=True)
     ]
 
 
 # --- Desk -------------------------------------------------------------------------
 
 
-def _desk_answer(desk: Desk) -> DeskActionOut:
+def desk_answer(desk: Desk) -> DeskActionOut:
     # Re-read after the action, with everything the answer shows in three queries.
     desk = Desk.objects.select_related("site", "officer").prefetch_related("business_types").get(pk=desk.pk)
     return desk_action_out(desk)
 
 
-def _desk_action(request: HttpRequest, site: str, number: int) -> tuple[Desk, services.Actor]:
+def desk_and_actor(request: HttpRequest, site: str, number: int) -> tuple[Desk, services.Actor]:
     device = getattr(request, "auth", None)
     if isinstance(device, DeskToken) and (device.desk.site.slug, device.desk.number) == (site, number):
         desk = device.desk  # already loaded with the token
     else:
-        desk = _desk(_site(site), number)
+        desk = get_desk(get_site(site), number)
     return desk, desk_actor(request, desk)
 
 
@@ -253,109 +255,111 @@ DESK: dict[str, Any] = {"response": {200: DeskActionOut, **ERRORS}, "auth": desk
 @router.get("/sites/{site}/desks/{number}/", **DESK)
 def desk_state(request: HttpRequest, site: str, number: int) -> DeskActionOut:
     """The desk and its ticket in hand (for desk displays)."""
-    desk, _actor = _desk_action(request, site, number)
-    return _desk_answer(desk)
+    desk, _actor = desk_and_actor(request, site, number)
+    return desk_answer(desk)
 
 
 @router.post("/sites/{site}/desks/{number}/call-next/", **DESK)
 def desk_call_next(request: HttpRequest, site: str, number: int) -> DeskActionOut:
     """Finish the ticket in hand (served → done, called → no-show) and call the next one."""
-    desk, actor = _desk_action(request, site, number)
+    desk, actor = desk_and_actor(request, site, number)
     services.call_next(desk=desk, actor=actor)
-    return _desk_answer(desk)
+    return desk_answer(desk)
 
 
 @router.post("/sites/{site}/desks/{number}/recall/", **DESK)
 def desk_recall(request: HttpRequest, site: str, number: int) -> DeskActionOut:
-    desk, actor = _desk_action(request, site, number)
+    desk, actor = desk_and_actor(request, site, number)
     services.recall(desk=desk, actor=actor)
-    return _desk_answer(desk)
+    return desk_answer(desk)
 
 
 @router.post("/sites/{site}/desks/{number}/start/", **DESK)
 def desk_start(request: HttpRequest, site: str, number: int) -> DeskActionOut:
-    desk, actor = _desk_action(request, site, number)
+    desk, actor = desk_and_actor(request, site, number)
     services.start(desk=desk, actor=actor)
-    return _desk_answer(desk)
+    return desk_answer(desk)
 
 
 @router.post("/sites/{site}/desks/{number}/complete/", **DESK)
 def desk_complete(request: HttpRequest, site: str, number: int) -> DeskActionOut:
-    desk, actor = _desk_action(request, site, number)
+    desk, actor = desk_and_actor(request, site, number)
     services.complete(desk=desk, actor=actor)
-    return _desk_answer(desk)
+    return desk_answer(desk)
 
 
 @router.post("/sites/{site}/desks/{number}/no-show/", **DESK)
 def desk_no_show(request: HttpRequest, site: str, number: int) -> DeskActionOut:
-    desk, actor = _desk_action(request, site, number)
+    desk, actor = desk_and_actor(request, site, number)
     services.no_show(desk=desk, actor=actor)
-    return _desk_answer(desk)
+    return desk_answer(desk)
 
 
 @router.post("/sites/{site}/desks/{number}/call/", **DESK)
 def desk_call(request: HttpRequest, site: str, number: int, payload: NumberIn) -> DeskActionOut:
     """Call a given waiting number out of turn; `reason` is one of the site's reason codes."""
-    desk, actor = _desk_action(request, site, number)
+    desk, actor = desk_and_actor(request, site, number)
     services.call_number(desk=desk, number=payload.number, reason_code=payload.reason, note=payload.note, actor=actor)
-    return _desk_answer(desk)
+    return desk_answer(desk)
 
 
 @router.post("/sites/{site}/desks/{number}/requeue/", **DESK)
 def desk_requeue(request: HttpRequest, site: str, number: int, payload: NumberIn) -> DeskActionOut:
     """Put a no-show back in the queue at its original place."""
-    desk, actor = _desk_action(request, site, number)
+    desk, actor = desk_and_actor(request, site, number)
     services.requeue(desk=desk, number=payload.number, reason_code=payload.reason, note=payload.note, actor=actor)
-    return _desk_answer(desk)
+    return desk_answer(desk)
 
 
 @router.post("/sites/{site}/desks/{number}/priority/", **DESK)
 def desk_priority(request: HttpRequest, site: str, number: int, payload: NumberIn) -> DeskActionOut:
     """Give a waiting ticket priority."""
-    desk, actor = _desk_action(request, site, number)
+    desk, actor = desk_and_actor(request, site, number)
     services.set_priority(desk=desk, number=payload.number, reason_code=payload.reason, note=payload.note, actor=actor)
-    return _desk_answer(desk)
+    return desk_answer(desk)
 
 
 @router.post("/sites/{site}/desks/{number}/transfer/", **DESK)
 def desk_transfer(request: HttpRequest, site: str, number: int, payload: TransferIn) -> DeskActionOut:
     """Send the ticket being served to another business type's queue (same number)."""
-    desk, actor = _desk_action(request, site, number)
+    desk, actor = desk_and_actor(request, site, number)
     services.transfer(
         desk=desk, prefix=payload.business_type, reason_code=payload.reason, note=payload.note, actor=actor
     )
-    return _desk_answer(desk)
+    return desk_answer(desk)
 
 
 @router.post("/sites/{site}/desks/{number}/pause/", **DESK)
 def desk_pause(request: HttpRequest, site: str, number: int, payload: PauseIn) -> DeskActionOut:
-    desk, actor = _desk_action(request, site, number)
+    desk, actor = desk_and_actor(request, site, number)
     services.pause_desk(desk=desk, reason_code=payload.reason, note=payload.note, actor=actor)
-    return _desk_answer(desk)
+    return desk_answer(desk)
 
 
 @router.post("/sites/{site}/desks/{number}/resume/", **DESK)
 def desk_resume(request: HttpRequest, site: str, number: int) -> DeskActionOut:
-    desk, actor = _desk_action(request, site, number)
+    desk, actor = desk_and_actor(request, site, number)
     services.resume_desk(desk=desk, actor=actor)
-    return _desk_answer(desk)
+    return desk_answer(desk)
 
 
 @router.post("/sites/{site}/desks/{number}/open/", **DESK)
 def desk_open(request: HttpRequest, site: str, number: int) -> DeskActionOut:
-    desk, actor = _desk_action(request, site, number)
+    desk, actor = desk_and_actor(request, site, number)
     services.open_desk(desk=desk, actor=actor)
-    return _desk_answer(desk)
+    return desk_answer(desk)
 
 
 @router.post("/sites/{site}/desks/{number}/close/", **DESK)
 def desk_close(request: HttpRequest, site: str, number: int) -> DeskActionOut:
-    desk, actor = _desk_action(request, site, number)
+    desk, actor = desk_and_actor(request, site, number)
     services.close_desk(desk=desk, actor=actor)
-    return _desk_answer(desk)
+    return desk_answer(desk)
 
 
 def build_api() -> NinjaAPI:
+    from notices.api import router as notices_router  # it builds on this module's lookups
+
     api = NinjaAPI(
         title="Counter API",
         version="1",
@@ -364,4 +368,5 @@ def build_api() -> NinjaAPI:
     )
     install_error_handlers(api)
     api.add_router("/", router)
+    api.add_router("/", notices_router)
     return api

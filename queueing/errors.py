@@ -99,6 +99,18 @@ class DailyCapReached(Conflict):
     code = "daily_cap_reached"
 
 
+class NoticeUsed(Conflict):
+    code = "notice_used"
+
+
+class NoticeExpired(Conflict):
+    code = "notice_expired"
+
+
+class NoticeExists(Conflict):
+    code = "notice_exists"
+
+
 class RateLimited(QueueError):
     code = "rate_limited"
     status = 429

@@ -30,8 +30,14 @@ def issuance_refusal(
     issued_today: int,
     estimate_minutes: int,
     now: dt.datetime,
+    returning: bool = False,
 ) -> QueueError | None:
-    """The error to answer with, or None when a ticket may be issued. Each refusal says when to come back."""
+    """The error to answer with, or None when a ticket may be issued. Each refusal says when to come back.
+
+    A citizen `returning` with a missing-documents notice was promised the
+    business on this second visit (确保两次完成): the daily cap and the
+    past-closing estimate do not turn them away, only a closed hall does.
+    """
     if not business_type.active:
         return BusinessTypeInactive()
     if not hours.is_open:
@@ -39,6 +45,8 @@ def issuance_refusal(
             _("The hall is closed now. Please come back at %(when)s.") % {"when": when(site, hours.next_open)},
             retry_at=hours.next_open,
         )
+    if returning:
+        return None
     if business_type.daily_cap is not None and issued_today >= business_type.daily_cap:
         come_back = opening.next_opening(site, now, skip_today=True)
         return DailyCapReached(

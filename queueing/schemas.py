@@ -8,6 +8,7 @@ from typing import Literal
 from django.utils import timezone
 from ninja import Field, Schema
 
+from notices.models import Notice
 from queueing import selectors
 from queueing.models import Desk, Event, Site, Ticket
 
@@ -34,7 +35,12 @@ class IssueIn(Schema):
     business_type: str = Prefix
     priority: bool = False
     priority_kind: Literal["", "elderly", "disabled", "pregnant", "other"] = ""
-    notice_code: str | None = Field(None, max_length=40)
+    notice_code: str | None = Field(
+        None, max_length=200, description="A missing-documents notice's code: the return visit's priority ticket."
+    )
+    checklist_version: int | None = Field(
+        None, ge=1, description="The checklist version the kiosk showed; default: the one published now."
+    )
 
 
 class NumberIn(Schema):
@@ -55,6 +61,12 @@ class PauseIn(Schema):
 
 
 # --- Responses --------------------------------------------------------------
+
+
+class NoticeBrief(Schema):
+    code: str
+    url: str
+    expires_at: dt.datetime
 
 
 class TicketOut(Schema):
@@ -78,6 +90,8 @@ class TicketOut(Schema):
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
     url: str
+    checklist_url: str | None = Field(None, description="The checklist shown at issue (or the current one).")
+    notice: NoticeBrief | None = Field(None, description="The missing-documents notice given at this visit.")
 
 
 class DeskOut(Schema):
@@ -175,7 +189,28 @@ def ticket_out(ticket: Ticket, *, ahead: int | None = None, estimate: int | None
         started_at=ticket.started_at,
         finished_at=ticket.finished_at,
         url=f"/t/{ticket.token}/",  # the phone page (a fixed path)
+        checklist_url=_checklist_url(ticket),
+        notice=_notice_brief(ticket),
     )
+
+
+def _checklist_url(ticket: Ticket) -> str:
+    # Fixed path (SPEC); a ticket still under the type it was shown links to that very version.
+    url = f"/notices/{ticket.site.slug}/{ticket.business_type.prefix}/"
+    shown = ticket.checklist_version
+    if ticket.checklist_version_id is not None and ticket.business_type_id == ticket.issued_business_type_id:
+        assert shown is not None
+        return f"{url}?v={shown.number}"
+    return url
+
+
+def _notice_brief(ticket: Ticket) -> NoticeBrief | None:
+    if ticket.called_at is None:  # only a ticket that reached a desk can have one: no query for the queue
+        return None
+    notice = Notice.objects.filter(ticket=ticket).only("code", "expires_at").first()
+    if notice is None:
+        return None
+    return NoticeBrief(code=notice.display_code, url=f"/n/{notice.code}/", expires_at=notice.expires_at)
 
 
 def desk_out(desk: Desk, ticket: Ticket | None, *, with_officer: bool = True) -> DeskOut:

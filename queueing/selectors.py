@@ -81,7 +81,11 @@ def key_used(*, site: Site, key: str) -> bool:
 
 def ticket_for_key(*, site: Site, key: str) -> Ticket | None:
     """The ticket an earlier request with this Idempotency-Key created."""
-    return Ticket.objects.select_related("business_type", "site").filter(site=site, idempotency_key=key).first()
+    return (
+        Ticket.objects.select_related("business_type", "site", "checklist_version")
+        .filter(site=site, idempotency_key=key)
+        .first()
+    )
 
 
 @dataclass(frozen=True)
@@ -115,7 +119,7 @@ def business_type_overview(*, site: Site, day: dt.date, include_inactive: bool =
 
 def active_ticket(desk: Desk) -> Ticket | None:
     return (
-        Ticket.objects.select_related("business_type", "site")
+        Ticket.objects.select_related("business_type", "site", "checklist_version")
         .filter(desk=desk, status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING])
         .first()
     )

@@ -24,15 +24,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from notices.models import ChecklistVersion, Notice, normalize_code
 from queueing import broadcast, opening, rules, selectors
 from queueing.errors import (
     BusinessTypeInactive,
     DeskBusy,
     DeskClosed,
     DeskPaused,
+    Forbidden,
     InvalidRequest,
     InvalidTransition,
     NotFound,
+    NoticeExpired,
+    NoticeUsed,
     ReasonRequired,
 )
 from queueing.models import BusinessType, Desk, DeskToken, Event, Reason, Site, Ticket, hash_token
@@ -200,12 +204,17 @@ def issue_ticket(
     priority: bool = False,
     priority_kind: str = "",
     idempotency_key: str | None = None,
+    notice_code: str | None = None,
+    checklist_version: int | None = None,
     now: dt.datetime | None = None,
 ) -> Issued:
     """Draw the next number of a business type for today.
 
     With an idempotency key, a repeated request (a double tap, a retry after a
-    timeout or a restart) returns the ticket the first one created.
+    timeout or a restart) returns the ticket the first one created. With a
+    missing-documents notice's code, the ticket is the return visit's priority
+    ticket and the code is used up. `checklist_version` is the version the
+    kiosk showed; without it the ticket records the one published now.
     """
     try:
         return _issue(
@@ -215,6 +224,8 @@ def issue_ticket(
             priority=priority,
             priority_kind=priority_kind,
             idempotency_key=idempotency_key,
+            notice_code=notice_code,
+            checklist_version=checklist_version,
             now=now or timezone.now(),
         )
     except IntegrityError:
@@ -245,6 +256,8 @@ def _issue(
     priority: bool,
     priority_kind: str,
     idempotency_key: str | None,
+    notice_code: str | None,
+    checklist_version: int | None,
     now: dt.datetime,
 ) -> Issued:
     # With the site locked (SQLite: the IMMEDIATE transaction), the max() below
@@ -257,6 +270,8 @@ def _issue(
         existing = selectors.ticket_for_key(site=site, key=idempotency_key)
         if existing is not None:
             return _issued(existing, created=False)
+    notice = _redeemable_notice(site=site, business_type=bt, code=notice_code, now=now) if notice_code else None
+    shown = _checklist_shown(business_type=bt, number=checklist_version)
     today = site.service_day(now)
     last = Ticket.objects.filter(issued_business_type=bt, service_day=today).aggregate(m=Max("sequence"))["m"]
     sequence = (last or 0) + 1
@@ -271,9 +286,14 @@ def _issue(
         issued_today=sequence - 1,  # sequences are gap-free and never deleted
         estimate_minutes=estimate,
         now=now,
+        returning=notice is not None,
     )
     if refusal is not None:
         raise refusal
+    if notice is not None:
+        priority, source, priority_kind = True, Ticket.PrioritySource.NOTICE, ""
+    else:
+        source = Ticket.PrioritySource.SELF_DECLARED if priority else Ticket.PrioritySource.NONE
     ticket = Ticket.objects.create(
         site=site,
         business_type=bt,
@@ -282,21 +302,76 @@ def _issue(
         sequence=sequence,
         number=bt.format_number(sequence),
         priority=priority,
-        priority_source=Ticket.PrioritySource.SELF_DECLARED if priority else "",
+        priority_source=source,
         priority_kind=priority_kind if priority else "",
         idempotency_key=idempotency_key or None,
+        checklist_version=shown,
         issued_at=now,
         queued_at=now,
     )
-    _record(
-        site=site,
-        kind=Event.Kind.TICKET_ISSUED,
-        actor=actor,
-        ticket=ticket,
-        data={"priority": priority, "priority_kind": ticket.priority_kind},
-        at=now,
-    )
+    data: dict[str, Any] = {"priority": priority, "priority_kind": ticket.priority_kind}
+    if shown is not None:
+        data["checklist_version"] = shown.number
+    if notice is not None:
+        data["notice"] = notice.pk
+    _record(site=site, kind=Event.Kind.TICKET_ISSUED, actor=actor, ticket=ticket, data=data, at=now)
+    if notice is not None:
+        notice.redeemed_at = now
+        notice.redeemed_ticket = ticket
+        notice.save(update_fields=["redeemed_at", "redeemed_ticket"])
+        _record(
+            site=site,
+            kind=Event.Kind.NOTICE_REDEEMED,
+            actor=actor,
+            ticket=notice.ticket,
+            data={"notice": notice.pk, "new_ticket": ticket.number},
+            at=now,
+        )
     return Issued(ticket=ticket, ahead=ahead, estimated_wait_minutes=estimate, created=True)
+
+
+def _redeemable_notice(*, site: Site, business_type: BusinessType, code: str, now: dt.datetime) -> Notice:
+    """The notice behind a code typed at the kiosk, locked; each refusal says what to do instead."""
+    notice = (
+        Notice.objects.select_for_update()  # a code redeems once, even when two kiosks race with it
+        .select_related("site", "business_type")
+        .filter(code=normalize_code(code))
+        .first()
+    )
+    if notice is None:
+        raise NotFound(_("This notice code is not known. Please check it, or ask at the information desk."))
+    if notice.site_id != site.pk:
+        raise Forbidden(
+            _("This notice was issued by %(site)s; please take your number there.") % {"site": notice.site.name}
+        )
+    if notice.business_type_id != business_type.pk:
+        raise InvalidRequest(
+            _("This notice is for %(name)s; choose that business.") % {"name": str(notice.business_type)}
+        )
+    if notice.redeemed_at is not None:
+        raise NoticeUsed(
+            _("This notice was already used on %(when)s; a code gives one priority ticket.")
+            % {"when": rules.when(site, notice.redeemed_at)}
+        )
+    if now >= notice.expires_at:
+        raise NoticeExpired(
+            _("This notice expired on %(when)s; please take an ordinary ticket.")
+            % {"when": rules.when(site, notice.expires_at)}
+        )
+    return notice
+
+
+def _checklist_shown(*, business_type: BusinessType, number: int | None) -> ChecklistVersion | None:
+    versions = ChecklistVersion.objects.filter(business_type=business_type, status=ChecklistVersion.Status.PUBLISHED)
+    if number is None:
+        return versions.order_by("-number").first()
+    shown = versions.filter(number=number).first()
+    if shown is None:
+        raise InvalidRequest(
+            _("Checklist version %(number)s of %(prefix)s does not exist.")
+            % {"number": number, "prefix": business_type.prefix}
+        )
+    return shown
 
 
 # --- Desk actions -----------------------------------------------------------
@@ -693,3 +768,12 @@ def create_desk_token(*, desk: Desk) -> str:
 def revoke_desk_tokens(*, tokens: Iterable[DeskToken], now: dt.datetime | None = None) -> int:
     ids = [t.pk for t in tokens]
     return DeskToken.objects.filter(pk__in=ids, revoked_at__isnull=True).update(revoked_at=now or timezone.now())
+
+
+# --- For the other apps' services (notices) ----------------------------------
+# They follow the same discipline: the site's lock first, then the desk and its
+# ticket, and an Event for every change.
+lock_site = _lock_site
+lock_desk = _lock_desk
+lock_active = _lock_active
+record_event = _record

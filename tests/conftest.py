@@ -10,6 +10,8 @@ import pytest
 from django.contrib.auth.models import Group, User
 from django.db import connection
 
+from notices import services as notice_services
+from notices.models import ChecklistItem, ChecklistVersion
 from queueing import services
 from queueing.models import BusinessType, Desk, DeskBusinessType, Reason, Site, StaffProfile, Ticket
 from queueing.roles import OFFICER, SUPERVISOR, ensure_roles
@@ -127,3 +129,18 @@ def issue(site: Site, types: dict[str, BusinessType], kiosk: services.Actor) -> 
         return services.issue_ticket(site=site, prefix=prefix, actor=kiosk, **kwargs).ticket
 
     return _issue
+
+
+def publish_checklist(business_type: BusinessType, names: list[str], **fields: Any) -> ChecklistVersion:
+    """Publish a checklist of documents `names` (a new version when one exists)."""
+    draft = notice_services.start_draft(business_type=business_type)
+    ChecklistVersion.objects.filter(pk=draft.pk).update(conditions="年满十六周岁\n本人到场", **fields)
+    draft.items.all().delete()
+    for position, name in enumerate(names):
+        ChecklistItem.objects.create(version=draft, position=position, name=name, name_en=f"{name} (en)")
+    return notice_services.publish(version=draft, user=None)
+
+
+@pytest.fixture
+def checklist(types: dict[str, BusinessType]) -> ChecklistVersion:
+    return publish_checklist(types["A"], ["居民身份证", "居民户口簿", "准予迁入证明"])

@@ -43,7 +43,9 @@ def qr_svg(url: str) -> SafeString:
 
 
 def _ticket(token: str) -> Ticket | None:
-    return Ticket.objects.select_related("site", "business_type", "desk").filter(token=token).first()
+    return (
+        Ticket.objects.select_related("site", "business_type", "desk", "checklist_version").filter(token=token).first()
+    )
 
 
 def _not_found(request: HttpRequest) -> HttpResponse:

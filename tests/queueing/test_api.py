@@ -451,7 +451,7 @@ def test_unknown_api_path_and_wrong_method_are_json(client: Client, site: Site) 
 
 
 def test_database_outage_is_a_503_with_retry_after(client: Client, site: Site) -> None:
-    with mock.patch("queueing.api._site", side_effect=OperationalError("connection refused")):
+    with mock.patch("queueing.api.get_site", side_effect=OperationalError("connection refused")):
         response = client.get("/api/v1/sites/hall/snapshot/")
     assert response.status_code == 503
     assert error_of(response)["code"] == "unavailable"

@@ -1,4 +1,7 @@
-"""Create the demo site (SPEC "Fixed paths": demo data). Running it again creates nothing new."""
+"""Create the demo site (SPEC "Fixed paths": demo data). Running it again creates nothing new.
+
+The five business types get their checklists (notices/demo_content.py) published as version 1.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,9 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
+from notices import services as notice_services
+from notices.demo_content import CHECKLISTS, DemoChecklist
+from notices.models import ChecklistItem, ChecklistVersion
 from queueing import services
 from queueing.models import BusinessType, Desk, DeskBusinessType, Reason, Site, StaffProfile
 from queueing.roles import OFFICER, SUPERVISOR, ensure_roles
@@ -59,6 +65,8 @@ class Command(BaseCommand):
                     prefix=prefix,
                     defaults={"name": name, "name_en": name_en, "avg_handling_minutes": minutes, "position": position},
                 )
+            for prefix, bt in types.items():
+                self._checklist(bt, CHECKLISTS[prefix])
             for position, (code, label, label_en) in enumerate(REASONS):
                 Reason.objects.get_or_create(
                     site=site, code=code, defaults={"label": label, "label_en": label_en, "position": position}
@@ -91,6 +99,18 @@ class Command(BaseCommand):
             self.stdout.write(f"Accounts {', '.join(created_users)} — password: {password}")
         elif options["password"]:
             self.stdout.write("Demo accounts' password updated.")
+
+    def _checklist(self, business_type: BusinessType, content: DemoChecklist) -> None:
+        """Publish the demo checklist as version 1, unless the type has one already."""
+        if business_type.checklist_versions.exists():
+            return
+        fields = {key: value for key, value in content.items() if key != "items"}
+        draft = notice_services.start_draft(business_type=business_type)
+        ChecklistVersion.objects.filter(pk=draft.pk).update(**fields)
+        ChecklistItem.objects.bulk_create(
+            ChecklistItem(version=draft, position=position, **item) for position, item in enumerate(content["items"])
+        )
+        notice_services.publish(version=draft, user=None)
 
     def _account(
         self, username: str, role: str, site: Site, desk: Desk | None, password: str, reset: bool
