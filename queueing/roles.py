@@ -21,6 +21,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "queueing.view_reason",
         "queueing.change_reason",
         "queueing.add_reason",
+        "notices.view_checklistversion",
+        "notices.view_checklistitem",
+        "notices.view_notice",
     ],
     ADMINISTRATOR: [
         f"queueing.{action}_{model}"
@@ -30,6 +33,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         )
         for action in ("view", "add", "change")
     ]
+    + [
+        f"notices.{action}_{model}"
+        for model in ("checklistversion", "checklistitem")
+        for action in ("view", "add", "change", "delete")
+    ]
+    + ["notices.view_notice"]
     + ["queueing.view_ticket", "queueing.view_event", "auth.view_user", "auth.add_user", "auth.change_user"],
 }  # fmt: skip
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from queueing import services
+from queueing import broadcast, services
 from queueing.models import Site
 
 
@@ -21,3 +21,5 @@ class Command(BaseCommand):
         for site in Site.objects.all():
             count = services.roll_over_day(site=site)
             self.stdout.write(f"{site.slug}: {count} ticket(s) expired.")
+        # Send the screens' updates (they reach them through a shared channel layer) before exiting.
+        broadcast.drain()

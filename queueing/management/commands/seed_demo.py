@@ -16,7 +16,7 @@ from django.db import transaction
 from notices import services as notice_services
 from notices.demo_content import CHECKLISTS, DemoChecklist
 from notices.models import ChecklistItem, ChecklistVersion
-from queueing import services
+from queueing import broadcast, services
 from queueing.models import BusinessType, Desk, DeskBusinessType, Reason, Site, StaffProfile
 from queueing.roles import OFFICER, SUPERVISOR, ensure_roles
 
@@ -99,6 +99,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Accounts {', '.join(created_users)} — password: {password}")
         elif options["password"]:
             self.stdout.write("Demo accounts' password updated.")
+        broadcast.drain()  # before the interpreter exits under the broadcasting thread
 
     def _checklist(self, business_type: BusinessType, content: DemoChecklist) -> None:
         """Publish the demo checklist as version 1, unless the type has one already."""
