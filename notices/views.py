@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -10,7 +10,8 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
 from notices import selectors
-from notices.models import ChecklistVersion
+from notices.models import ChecklistVersion, localized
+from notices.schemas import checklist_url
 from queueing.models import BusinessType, Site
 from queueing.views.citizen import qr_svg
 
@@ -47,17 +48,20 @@ def checklist(request: HttpRequest, site: str, prefix: str) -> HttpResponse:
     return _render_checklist(request, version, preview=False)
 
 
-@permission_required("notices.change_checklistversion")
+# Signed out: to the sign-in page; signed in without the right: 403, not a sign-in loop.
+@login_required
+@permission_required("notices.change_checklistversion", raise_exception=True)
 @require_GET
 def preview(request: HttpRequest, pk: int) -> HttpResponse:
     """A draft exactly as citizens will see it once published."""
     version = get_object_or_404(ChecklistVersion.objects.select_related("business_type__site"), pk=pk)
-    return _render_checklist(request, version, preview=True)
+    return _render_checklist(request, version, preview=not version.is_published)
 
 
 def _render_checklist(request: HttpRequest, version: ChecklistVersion, *, preview: bool) -> HttpResponse:
     bt = version.business_type
-    page_url = request.build_absolute_uri(reverse("notices:checklist", args=[bt.site.slug, bt.prefix]))
+    current_path = reverse("notices:checklist", args=[bt.site.slug, bt.prefix])
+    page_url = request.build_absolute_uri(current_path)
     current = selectors.published(bt)
     return render(
         request,
@@ -69,8 +73,16 @@ def _render_checklist(request: HttpRequest, version: ChecklistVersion, *, previe
             "preview": preview,
             "is_current": current is not None and current.pk == version.pk,
             "current": current,
+            "current_url": current_path,
             "page_url": page_url,
             "qr": qr_svg(page_url),
+            # Free texts in the page's language; the multi-line ones one entry a line.
+            "conditions": version.lines("conditions"),
+            "steps": version.lines("steps"),
+            "notes": version.lines("notes"),
+            "fees": localized(version, "fees"),
+            "time_limit": localized(version, "time_limit"),
+            "legal_basis": localized(version, "legal_basis"),
         },
     )
 
@@ -94,5 +106,7 @@ def notice(request: HttpRequest, code: str) -> HttpResponse:
             "qr": qr_svg(url),
             "layout": layout if layout in PRINT_LAYOUTS else "a4",
             "autoprint": request.GET.get("autoprint") == "1",
+            # The whole checklist the notice was written against, for everything else to know.
+            "checklist_url": checklist_url(found.checklist_version) if found.checklist_version else None,
         },
     )

@@ -8,7 +8,7 @@ from typing import Literal
 from django.utils import timezone
 from ninja import Field, Schema
 
-from notices.models import Notice
+from notices.models import ChecklistVersion, Notice
 from queueing import selectors
 from queueing.models import Desk, Event, Site, Ticket
 
@@ -194,14 +194,15 @@ def ticket_out(ticket: Ticket, *, ahead: int | None = None, estimate: int | None
     )
 
 
-def _checklist_url(ticket: Ticket) -> str:
+def _checklist_url(ticket: Ticket) -> str | None:
     # Fixed path (SPEC); a ticket still under the type it was shown links to that very version.
     url = f"/notices/{ticket.site.slug}/{ticket.business_type.prefix}/"
-    shown = ticket.checklist_version
-    if ticket.checklist_version_id is not None and ticket.business_type_id == ticket.issued_business_type_id:
-        assert shown is not None
-        return f"{url}?v={shown.number}"
-    return url
+    if ticket.business_type_id == ticket.issued_business_type_id:
+        shown = ticket.checklist_version
+        return f"{url}?v={shown.number}" if shown is not None else None
+    # Transferred (rare): the new business's current checklist, when it has one.
+    published = ChecklistVersion.objects.filter(business_type_id=ticket.business_type_id, status="published")
+    return url if published.exists() else None
 
 
 def _notice_brief(ticket: Ticket) -> NoticeBrief | None:

@@ -271,6 +271,8 @@ def _issue(
         if existing is not None:
             return _issued(existing, created=False)
     notice = _redeemable_notice(site=site, business_type=bt, code=notice_code, now=now) if notice_code else None
+    if notice is not None:
+        priority, priority_kind = True, ""  # the return visit's ticket is a priority one, whatever was asked
     shown = _checklist_shown(business_type=bt, number=checklist_version)
     today = site.service_day(now)
     last = Ticket.objects.filter(issued_business_type=bt, service_day=today).aggregate(m=Max("sequence"))["m"]
@@ -291,7 +293,7 @@ def _issue(
     if refusal is not None:
         raise refusal
     if notice is not None:
-        priority, source, priority_kind = True, Ticket.PrioritySource.NOTICE, ""
+        source = Ticket.PrioritySource.NOTICE
     else:
         source = Ticket.PrioritySource.SELF_DECLARED if priority else Ticket.PrioritySource.NONE
     ticket = Ticket.objects.create(

@@ -17,6 +17,8 @@
   const cancelButton = document.getElementById("phone-cancel");
   const dialog = document.getElementById("phone-cancel-dialog");
   const chime = document.getElementById("phone-chime");
+  const noticeBox = document.getElementById("phone-notice");
+  const checklistLink = document.getElementById("phone-checklist");
   let timer = null;
   let live = null;
   let socketOnline = null; // null until the socket has said anything
@@ -62,6 +64,15 @@
     }
   }
 
+  // The missing-documents notice, once the desk has given one.
+  function showNotice(notice) {
+    if (!noticeBox || notice === undefined) return;
+    noticeBox.hidden = !notice;
+    if (!notice) return;
+    noticeBox.href = notice.url;
+    fill("notice_code", notice.code);
+  }
+
   function render(ticket) {
     const changedToCalled = ticket.status === "called" && d.status !== "called";
     const recalled = ticket.status === "called" && recalls !== null && ticket.recalls > recalls;
@@ -75,6 +86,8 @@
     fill("wait", waitText(ticket.estimated_wait_minutes));
     fill("go_to", deskLine(d.goToTemplate, ticket));
     fill("serving_at", deskLine(d.servingTemplate, ticket));
+    showNotice(ticket.notice);
+    if (checklistLink && ticket.checklist_url) checklistLink.href = ticket.checklist_url;
     root.querySelectorAll("[data-when]").forEach(function (el) {
       el.hidden = el.dataset.when.split(" ").indexOf(ticket.status) === -1;
     });

@@ -122,10 +122,16 @@ def test_cancelling_a_ticket_called_meanwhile_explains_why_not(
 ) -> None:
     ticket = issue("A")
     page = browser.new_page(locale="en-US", viewport=PHONE)
-    with page.expect_websocket() as socket_info:
-        page.goto(f"{server.url}/t/{ticket.token}/")
     # Let the socket's snapshot (still "waiting") arrive before the call, so the page shows the old state.
-    socket_info.value.wait_for_event("framereceived")
+    # The listener is in place before the page loads: the snapshot can come before any later wait starts.
+    frames: list[object] = []
+    page.on("websocket", lambda socket: socket.on("framereceived", lambda payload: frames.append(payload)))
+    page.goto(f"{server.url}/t/{ticket.token}/")
+    for _ in range(200):
+        if frames:
+            break
+        page.wait_for_timeout(50)
+    assert frames, "the phone socket sent no snapshot"
     with mock.patch("queueing.broadcast.publish"):  # the page misses the call (as on a flaky network)
         services.call_next(desk=desk, actor=services.Actor.system())
     page.get_by_role("button", name="Cancel my ticket").click()
