@@ -19,13 +19,17 @@ router = Router()
 @router.get(
     "/sites/{site}/business-types/{prefix}/checklist/", response={200: ChecklistOut, **ERRORS}, tags=["checklists"]
 )
-def checklist(request: HttpRequest, site: str, prefix: str) -> ChecklistOut:
-    """The published checklist (一次性告知) of a business type: what to bring, conditions, steps, fees."""
+def checklist(request: HttpRequest, site: str, prefix: str, version: int | None = None) -> ChecklistOut:
+    """The published checklist (一次性告知) of a business type: what to bring, conditions, steps, fees.
+
+    `version` asks for an earlier published version: the one a ticket was shown,
+    which a desk writes its notice against.
+    """
     bt = get_site(site).business_types.filter(prefix=prefix.upper()).first()
-    version = selectors.published(bt) if bt is not None else None
-    if version is None:
+    found = selectors.published(bt, version) if bt is not None else None
+    if found is None:
         raise NotFound(_("There is no published checklist for %(prefix)s here.") % {"prefix": prefix})
-    return checklist_out(version)
+    return checklist_out(found)
 
 
 @router.post(

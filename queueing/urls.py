@@ -8,6 +8,7 @@ urlpatterns = [
     path("", home.home, name="home"),
     # Fixed paths (SPEC): the kiosk, the phone ticket page, the desk.
     path("kiosk/<slug:site>/", citizen.kiosk, name="kiosk"),
+    path("kiosk/<slug:site>/checklist/<str:prefix>/qr.svg", citizen.kiosk_checklist_qr, name="kiosk-checklist-qr"),
     path("t/<str:token>/", citizen.ticket_page, name="ticket"),
     path("t/<str:token>/print/", citizen.ticket_print, name="ticket-print"),
     path("desk/", desk.desk_index, name="desk-index"),

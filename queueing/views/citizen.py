@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import segno
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,8 +17,11 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET
 
+from notices import selectors as checklists
+from notices.models import CODE_ALPHABET, CODE_LENGTH
+from notices.schemas import checklist_url
 from queueing import selectors
-from queueing.models import Site, Ticket
+from queueing.models import BusinessType, Site, Ticket
 from queueing.schemas import ticket_out
 
 IDLE_SECONDS = 30
@@ -66,8 +69,30 @@ def kiosk(request: HttpRequest, site: str) -> HttpResponse:
             "default_language": settings.LANGUAGE_CODE,
             "ticket_seconds": TICKET_SECONDS,
             "poll_seconds": KIOSK_POLL_SECONDS,
+            # The keypad of the notice code offers only the characters a code can have.
+            "code_alphabet": CODE_ALPHABET,
+            "code_length": CODE_LENGTH,
+            "code_slots": range(CODE_LENGTH),
         },
     )
+
+
+@require_GET
+def kiosk_checklist_qr(request: HttpRequest, site: str, prefix: str) -> HttpResponse:
+    """The QR code of a checklist version's public page, for the kiosk's "what to bring" screen."""
+    bt = get_object_or_404(BusinessType, site__slug=site, prefix=prefix.upper())
+    raw = request.GET.get("v", "")
+    number = int(raw) if raw.isascii() and raw.isdigit() else None
+    version = checklists.published(bt, number) if number is not None else None
+    if version is None:
+        raise Http404
+    qr = segno.make(request.build_absolute_uri(checklist_url(version)), error="m")
+    response = HttpResponse(content_type="image/svg+xml")
+    # A standalone file (an <img>, so no inline markup under the CSP): it needs its namespace and a light
+    # background. segno writes bytes to a stream; its stubs say text.
+    qr.save(response, kind="svg", scale=8, border=2, light="#fff", xmldecl=False, svgns=True, title="QR")  # type: ignore[arg-type]
+    response["Cache-Control"] = "public, max-age=86400"  # a published version never changes
+    return response
 
 
 # The kiosk prints by loading this page in a hidden iframe of its own origin.

@@ -1,7 +1,9 @@
-// The lobby kiosk: choose a business type, confirm (with an optional priority
-// lane), take and print a ticket. Four screens in one page; every write goes
-// through the JSON API. Waiting counts and estimates follow the site's display
-// socket; availability comes from a slower poll of the business types.
+// The lobby kiosk: choose a business type, read its checklist (一次性告知),
+// confirm (with an optional priority lane), take and print a ticket; or enter
+// the code of a missing-documents notice for a priority ticket. Several screens
+// in one page; every write goes through the JSON API. Waiting counts and
+// estimates follow the site's display socket; availability comes from a slower
+// poll of the business types.
 (function () {
   "use strict";
 
@@ -19,18 +21,46 @@
     waitTemplate: root.dataset.waitTemplate,
     noWait: root.dataset.noWait,
     networkMessage: root.dataset.networkMessage,
+    site: root.dataset.site,
+    checklistUrl: root.dataset.checklistUrl,
+    checklistQrUrl: root.dataset.checklistQrUrl,
+    noticeUrl: root.dataset.noticeUrl,
+    alphabet: root.dataset.codeAlphabet || "",
+    codeLength: Number(root.dataset.codeLength) || 8,
+    copiesTemplate: root.dataset.copiesTemplate,
+    groupTemplate: root.dataset.groupTemplate,
+    everyoneLabel: root.dataset.everyoneLabel,
+    versionTemplate: root.dataset.versionTemplate,
+    whereTemplate: root.dataset.whereTemplate,
+    codeShort: root.dataset.codeShort,
+    codeOtherSite: root.dataset.codeOtherSite,
   };
+  const english = (document.documentElement.lang || "").toLowerCase().startsWith("en");
   const screens = {};
   root.querySelectorAll("[data-screen]").forEach(function (el) { screens[el.dataset.screen] = el; });
   const list = document.getElementById("kiosk-types");
   const offline = document.getElementById("kiosk-offline");
   const printArea = document.getElementById("kiosk-print");
-  const confirmButton = screens.confirm.querySelector('[data-action="confirm"]');
+  const confirmButtons = Array.from(root.querySelectorAll('[data-action="confirm"], [data-action="bring-confirm"], [data-action="notice-confirm"]'));
+  const bringButton = screens.confirm.querySelector('[data-action="bring"]');
+  const lookupButton = screens.code.querySelector('[data-action="notice-lookup"]');
   const retryButton = screens.error.querySelector('[data-action="retry"]');
   const toggles = Array.from(screens.confirm.querySelectorAll("[data-priority-kind]"));
 
   let current = "start";
   let chosen = null;
+  // The checklist shown on the confirm screen (null: none published, or not loaded);
+  // its version goes with the ticket as the version the citizen was shown.
+  let checklist = null;
+  let checklistLoading = false;
+  let checklistSeq = 0;
+  // The notice code being typed (keypad, keyboard or scanner) and the notice found.
+  let codeRaw = "";
+  let notice = null;
+  let scanBuffer = "";
+  let scanTimer = null;
+  // The screen a ticket was requested from, for "Try again".
+  let issueFrom = "confirm";
   // One key per visit to the confirm screen: a double tap, or a retry after a
   // lost answer, gets the ticket the first request created instead of a second one.
   let idempotencyKey = null;
@@ -62,6 +92,10 @@
     Object.keys(screens).forEach(function (key) { screens[key].hidden = key !== name; });
     current = name;
     window.scrollTo(0, 0);
+    // The page is one screen high and scrolls inside <main> and the checklist boxes.
+    const main = root.closest("main");
+    if (main) main.scrollTop = 0;
+    screens[name].querySelectorAll(".checklist").forEach(function (box) { box.scrollTop = 0; });
     armIdle();
   }
 
@@ -73,7 +107,9 @@
 
   function armIdle() {
     clearTimeout(idleTimer);
-    if (current !== "start" || inOtherLanguage()) idleTimer = setTimeout(onIdle, cfg.idleMs);
+    // Reading the whole checklist takes longer than a tap: that screen waits twice as long.
+    const ms = current === "bring" ? cfg.idleMs * 2 : cfg.idleMs;
+    if (current !== "start" || inOtherLanguage()) idleTimer = setTimeout(onIdle, ms);
   }
 
   function restoreLanguage() {
@@ -90,6 +126,10 @@
   function reset() {
     clearTimeout(ticketTimer);
     chosen = null;
+    checklist = null;
+    checklistSeq += 1;
+    notice = null;
+    codeRaw = "";
     idempotencyKey = null;
     show("start");
     refresh();
@@ -182,8 +222,145 @@
     setText("confirm", "waiting", chosen.waiting);
     setText("confirm", "wait", waitText(chosen.wait));
     toggles.forEach(function (t) { t.setAttribute("aria-pressed", "false"); });
-    confirmButton.disabled = false;
     show("confirm");
+    loadChecklist(chosen.prefix);
+  }
+
+  // --- Checklist ------------------------------------------------------------
+
+  function loc(obj, name) {
+    const en = obj[name + "_en"];
+    const hasEn = Array.isArray(en) ? en.length > 0 : Boolean(en);
+    return english && hasEn ? en : obj[name];
+  }
+
+  function fill(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (_m, name) {
+      return values[name] === undefined ? "" : String(values[name]);
+    });
+  }
+
+  function node(tag, className, text) {
+    const el = document.createElement(tag);
+    if (className) el.className = className;
+    if (text !== undefined && text !== null) el.textContent = String(text);
+    return el;
+  }
+
+  // One document: its name, original or copy, and how many; the full list adds notes and where to get it.
+  function itemNode(item, full) {
+    const li = node("li", "doc");
+    li.dataset.itemId = item.id;
+    li.appendChild(node("span", "doc-name", loc(item, "name")));
+    const meta = node("span", "doc-meta");
+    meta.appendChild(node("span", "doc-form doc-form-" + item.form, item.form_label));
+    if (item.copies > 1) meta.appendChild(node("span", "doc-copies", fill(cfg.copiesTemplate, { number: item.copies })));
+    li.appendChild(meta);
+    if (full) {
+      const notes = loc(item, "notes");
+      const where = loc(item, "where");
+      if (notes) li.appendChild(node("span", "doc-notes", notes));
+      if (where) li.appendChild(node("span", "doc-where", fill(cfg.whereTemplate, { where: where })));
+    }
+    return li;
+  }
+
+  // The documents by the citizen's situation; "" (everyone) comes as the API orders it, usually first.
+  function renderGroups(container, items, full) {
+    const groups = [];
+    const byKey = {};
+    items.forEach(function (item) {
+      if (!byKey[item.group]) {
+        byKey[item.group] = { key: item.group, label: loc(item, "group"), items: [] };
+        groups.push(byKey[item.group]);
+      }
+      byKey[item.group].items.push(item);
+    });
+    container.replaceChildren();
+    groups.forEach(function (group) {
+      const box = node("div", "doc-group");
+      if (group.key || groups.length > 1) {
+        box.appendChild(node("h3", "doc-group-title", group.key ? fill(cfg.groupTemplate, { group: group.label }) : cfg.everyoneLabel));
+      }
+      const list = node("ul", "checklist-items");
+      group.items.forEach(function (item) { list.appendChild(itemNode(item, full)); });
+      box.appendChild(list);
+      container.appendChild(box);
+    });
+  }
+
+  function renderList(scope, name, lines) {
+    const part = scope.querySelector('[data-checklist-part="' + name + '"]');
+    const list = scope.querySelector('[data-checklist-list="' + name + '"]');
+    if (!part || !list) return;
+    list.replaceChildren();
+    (lines || []).forEach(function (line) { list.appendChild(node("li", "", line)); });
+    part.hidden = !(lines && lines.length);
+  }
+
+  function renderText(scope, name, text) {
+    const part = scope.querySelector('[data-checklist-part="' + name + '"]');
+    const target = scope.querySelector('[data-checklist-text="' + name + '"]');
+    if (!part || !target) return;
+    target.textContent = text || "";
+    part.hidden = !text;
+  }
+
+  function renderChecklist(scope, data, full) {
+    renderGroups(scope.querySelector("[data-checklist-groups]"), data.items, full);
+    renderList(scope, "conditions", loc(data, "conditions"));
+    if (!full) return;
+    renderList(scope, "steps", loc(data, "steps"));
+    renderText(scope, "fees", loc(data, "fees"));
+    renderText(scope, "time_limit", loc(data, "time_limit"));
+    renderText(scope, "notes", loc(data, "notes"));
+  }
+
+  function checklistState(state) {
+    const summary = screens.confirm.querySelector('[data-checklist="summary"]');
+    summary.querySelectorAll("[data-checklist-status]").forEach(function (el) {
+      el.hidden = el.dataset.checklistStatus !== state;
+    });
+    const ready = state === "ready";
+    bringButton.hidden = !ready;
+    screens.confirm.querySelector('[data-confirm-label="checklist"]').hidden = !ready;
+    screens.confirm.querySelector('[data-confirm-label="plain"]').hidden = ready;
+    checklistLoading = state === "loading";
+    setIssuing(busy);
+  }
+
+  async function loadChecklist(prefix) {
+    const seq = ++checklistSeq;
+    checklist = null;
+    checklistState("loading");
+    let data = null;
+    try {
+      data = await api.get(cfg.checklistUrl.replace("PREFIX", encodeURIComponent(prefix)), { timeoutMs: 8000 });
+    } catch (err) {
+      // No published checklist (404), or no answer: the citizen can still take a number.
+      data = null;
+    }
+    if (seq !== checklistSeq) return; // the citizen went back or chose another business meanwhile
+    if (!data || !Array.isArray(data.items) || !data.items.length) {
+      checklistState("none");
+      return;
+    }
+    checklist = data;
+    renderChecklist(screens.confirm, data, false);
+    checklistState("ready");
+  }
+
+  function openBring() {
+    if (!checklist || !chosen) return;
+    setText("bring", "prefix", chosen.prefix);
+    setText("bring", "name", english && chosen.nameEn ? chosen.nameEn : chosen.name);
+    const address = new URL(checklist.url, window.location.origin).href;
+    setText("bring", "address", address);
+    setText("bring", "version", fill(cfg.versionTemplate, { version: checklist.version }));
+    field("bring", "qr").src =
+      cfg.checklistQrUrl.replace("PREFIX", encodeURIComponent(chosen.prefix)) + "?v=" + encodeURIComponent(checklist.version);
+    renderChecklist(screens.bring, checklist, true);
+    show("bring");
   }
 
   function choosePriority(toggle) {
@@ -198,25 +375,181 @@
     return pressed ? pressed.dataset.priorityKind : "";
   }
 
-  async function confirm() {
-    if (busy || !chosen) return;
+  function setIssuing(on) {
+    confirmButtons.forEach(function (button) {
+      // Until the checklist has loaded, the ticket could not say which version was shown.
+      button.disabled = on || (button.dataset.action !== "notice-confirm" && checklistLoading);
+    });
+    lookupButton.disabled = on || !codeComplete(currentCode());
+  }
+
+  // Take the ticket; `from` is the screen a "Try again" returns to. Refusals go
+  // to the error screen unless `onRefusal` handles them.
+  async function issue(body, from, onRefusal) {
+    if (busy) return;
     busy = true;
-    confirmButton.disabled = true;
-    const kind = priorityKind();
+    issueFrom = from;
+    setIssuing(true);
     try {
-      const ticket = await api.post(
-        cfg.issueUrl,
-        { business_type: chosen.prefix, priority: kind !== "", priority_kind: kind },
-        { idempotencyKey: idempotencyKey, timeoutMs: 15000 },
-      );
+      const ticket = await api.post(cfg.issueUrl, body, { idempotencyKey: idempotencyKey, timeoutMs: 15000 });
       showTicket(ticket);
       print(ticket);
     } catch (err) {
-      showError(err);
+      if (onRefusal && err && err.status !== 0) onRefusal(err);
+      else showError(err);
     } finally {
       busy = false;
-      confirmButton.disabled = false;
+      setIssuing(false);
     }
+  }
+
+  function confirm() {
+    if (!chosen || checklistLoading) return;
+    const kind = priorityKind();
+    const body = { business_type: chosen.prefix, priority: kind !== "", priority_kind: kind };
+    if (checklist) body.checklist_version = checklist.version;
+    return issue(body, current === "bring" ? "bring" : "confirm");
+  }
+
+  // --- Missing-documents notice: the code, then the priority ticket ----------
+
+  // What people type or a scanner sends: any case, spaces, dashes, or the notice's address (…/n/CODE/).
+  function normalizeCode(raw) {
+    let text = raw.trim().toUpperCase().split(/[?#]/)[0].replace(/\/+$/, "");
+    text = text.slice(text.lastIndexOf("/") + 1);
+    return text.replace(/[\s-]/g, "");
+  }
+
+  function currentCode() {
+    return normalizeCode(codeRaw);
+  }
+
+  function codeComplete(code) {
+    if (code.length !== cfg.codeLength) return false;
+    return code.split("").every(function (ch) { return cfg.alphabet.indexOf(ch) !== -1; });
+  }
+
+  function codeError(message) {
+    const el = field("code", "code_error");
+    el.textContent = message || "";
+    el.hidden = !message;
+  }
+
+  function renderCode() {
+    const code = currentCode();
+    screens.code.querySelectorAll("[data-slot]").forEach(function (slot) {
+      const ch = code.charAt(Number(slot.dataset.slot));
+      slot.textContent = ch;
+      slot.classList.toggle("is-filled", ch !== "");
+    });
+    screens.code.querySelector(".code-display").classList.toggle("is-too-long", code.length > cfg.codeLength);
+    lookupButton.disabled = busy || !codeComplete(code);
+  }
+
+  function openCode(raw) {
+    notice = null;
+    codeRaw = raw || "";
+    codeError("");
+    renderCode();
+    show("code");
+  }
+
+  function typeKey(key) {
+    const code = currentCode();
+    if (key === "delete") codeRaw = code.slice(0, -1);
+    else if (key === "clear") codeRaw = "";
+    else if (code.length < cfg.codeLength) codeRaw = code + key;
+    codeError("");
+    renderCode();
+  }
+
+  async function lookupNotice() {
+    if (busy) return;
+    const code = currentCode();
+    if (!codeComplete(code)) {
+      codeError(cfg.codeShort);
+      return;
+    }
+    busy = true;
+    setIssuing(true);
+    let found = null;
+    try {
+      found = await api.get(cfg.noticeUrl.replace("CODE", encodeURIComponent(code)), { timeoutMs: 8000 });
+    } catch (err) {
+      codeError(err && err.status !== 0 ? err.message : cfg.networkMessage);
+    } finally {
+      busy = false;
+      setIssuing(false);
+    }
+    if (!found || current !== "code") return;
+    if (found.site !== cfg.site) {
+      codeError(cfg.codeOtherSite);
+      return;
+    }
+    notice = found;
+    idempotencyKey = api.newKey();
+    if (found.status === "valid") {
+      openNotice(found);
+      return;
+    }
+    // Used or expired: the server is the judge and words the refusal (with its date).
+    issueWithNotice("code", function (err) { codeError(err.message); });
+  }
+
+  function openNotice(found) {
+    setText("notice", "code", found.code);
+    setText("notice", "prefix", found.business_type);
+    setText("notice", "name", found.business_type_name);
+    setText("notice", "name_en", found.business_type_name_en);
+    const list = field("notice", "items");
+    list.replaceChildren();
+    (found.items || []).forEach(function (item) { list.appendChild(itemNode(item, false)); });
+    setText("notice", "note", found.note);
+    field("notice", "note").hidden = !found.note;
+    field("notice", "items_box").hidden = !(found.items && found.items.length) && !found.note;
+    show("notice");
+  }
+
+  function issueWithNotice(from, onRefusal) {
+    if (!notice) return;
+    // `priority` too: the server words people-ahead and the wait from the request's flag, taken
+    // before the notice makes the ticket a priority one (the ticket is recorded as the notice's).
+    const body = { business_type: notice.business_type, notice_code: notice.code, priority: true };
+    return issue(body, from, onRefusal);
+  }
+
+  // Keys typed at the code screen: a keyboard, or a scanner that types the
+  // notice's address or code and then Enter.
+  function onCodeKey(event) {
+    if (event.key === "Enter") {
+      event.preventDefault(); // not a click on whichever key of the keypad has the focus
+      if (!busy) lookupNotice();
+    } else if (event.key === "Backspace") {
+      event.preventDefault();
+      typeKey("delete");
+    } else if (event.key.length === 1) {
+      event.preventDefault();
+      codeRaw += event.key;
+      codeError("");
+      renderCode();
+    }
+  }
+
+  // A notice scanned on the start screen opens the code screen with it.
+  function onStartKey(event) {
+    clearTimeout(scanTimer);
+    if (event.key === "Enter") {
+      const code = normalizeCode(scanBuffer);
+      scanBuffer = "";
+      if (codeComplete(code)) {
+        event.preventDefault();
+        openCode(code);
+        lookupNotice();
+      }
+      return;
+    }
+    if (event.key.length === 1) scanBuffer += event.key;
+    scanTimer = setTimeout(function () { scanBuffer = ""; }, 2000);
   }
 
   // --- Ticket and error screens ---------------------------------------------
@@ -229,6 +562,8 @@
     setText("ticket", "wait", waitText(ticket.estimated_wait_minutes));
     field("ticket", "priority").hidden = !ticket.priority;
     idempotencyKey = null;
+    notice = null;
+    codeRaw = "";
     show("ticket");
     clearTimeout(ticketTimer);
     ticketTimer = setTimeout(onIdle, Math.min(cfg.ticketMs, cfg.idleMs));
@@ -286,14 +621,30 @@
     if (type && !type.disabled) return openConfirm(type);
     const toggle = event.target.closest("[data-priority-kind]");
     if (toggle) return choosePriority(toggle);
+    const key = event.target.closest("[data-key]");
+    if (key) return typeKey(key.dataset.key);
     const action = event.target.closest("[data-action]");
-    if (!action) return;
+    if (!action || action.disabled) return;
     switch (action.dataset.action) {
-      case "confirm": return confirm();
-      case "retry": return show("confirm");
+      case "confirm":
+      case "bring-confirm": return confirm();
+      case "bring": return openBring();
+      case "bring-back": return show("confirm");
+      case "notice": return openCode("");
+      case "notice-lookup": return lookupNotice();
+      case "notice-confirm": return issueWithNotice("notice");
+      case "retry": return show(issueFrom);
       case "back":
+        // From a found notice, back to its code; everywhere else, back to the start.
+        if (current === "notice") return openCode(notice ? notice.code : "");
+        return reset();
       case "done": return reset();
     }
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.altKey || event.metaKey || event.isComposing) return;
+    if (current === "code") onCodeKey(event);
+    else if (current === "start") onStartKey(event);
   });
   ["pointerdown", "keydown", "touchstart"].forEach(function (name) {
     document.addEventListener(name, armIdle, { passive: true });

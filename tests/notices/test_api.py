@@ -59,10 +59,14 @@ def test_the_checklist_is_the_published_version_with_item_ids(client: Client, ch
     assert body["url"] == "/notices/hall/A/?v=1"
 
 
-def test_a_new_version_replaces_it(client: Client, checklist: ChecklistVersion) -> None:
+def test_a_new_version_replaces_it_and_the_old_one_stays_readable(client: Client, checklist: ChecklistVersion) -> None:
     publish_checklist(checklist.business_type, ["居民身份证"])
     body = client.get("/api/v1/sites/hall/business-types/A/checklist/").json()
     assert (body["version"], [i["name"] for i in body["items"]]) == (2, ["居民身份证"])
+    old = client.get("/api/v1/sites/hall/business-types/A/checklist/?version=1").json()
+    assert (old["version"], len(old["items"])) == (1, 3)
+    missing = client.get("/api/v1/sites/hall/business-types/A/checklist/?version=3")
+    assert missing.status_code == 404
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from django.test import Client
 from queueing import services
 from queueing.models import BusinessType, Desk, Site, Ticket
 from queueing.views.citizen import IDLE_SECONDS, idle_seconds
+from tests.conftest import publish_checklist
 
 
 @pytest.fixture
@@ -178,3 +179,50 @@ def test_phone_page_hands_its_script_translated_templates_with_placeholders(
     assert desk_template is not None
     assert "%(number)s" in desk_template.group(1)
     assert desk_template.group(1) != "Desk %(number)s"
+
+
+# --- The kiosk's checklist QR code and notice keypad ---------------------------------
+
+
+def test_kiosk_offers_a_keypad_of_the_notice_codes_characters_only(en: Client, types: dict[str, BusinessType]) -> None:
+    html = en.get("/kiosk/hall/").content.decode()
+    keys = re.findall(r'data-key="([^"]+)"', html)
+    assert keys == [*"23456789ABCDEFGHJKMNPQRSTWXYZ", "delete", "clear"]  # no 0/O, 1/I/L, U/V
+    assert html.count('class="code-slot"') == 8
+    assert 'data-checklist-url="/api/v1/sites/hall/business-types/PREFIX/checklist/"' in html
+    assert 'data-checklist-qr-url="/kiosk/hall/checklist/PREFIX/qr.svg"' in html
+    assert "I have a missing-documents notice" in html
+
+
+def test_checklist_qr_code_encodes_the_address_of_the_version_shown(
+    client: Client, types: dict[str, BusinessType]
+) -> None:
+    publish_checklist(types["A"], ["居民身份证"])
+    publish_checklist(types["A"], ["居民身份证", "居民户口簿"])
+    response = client.get("/kiosk/hall/checklist/a/qr.svg?v=1")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/svg+xml"
+    svg = response.content.decode()
+    assert svg.startswith('<svg xmlns="http://www.w3.org/2000/svg"')
+    assert "<script" not in svg
+    assert "public" in response["Cache-Control"]
+    # A different version is a different code.
+    assert client.get("/kiosk/hall/checklist/A/qr.svg?v=2").content.decode() != svg
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/kiosk/hall/checklist/A/qr.svg",  # no version
+        "/kiosk/hall/checklist/A/qr.svg?v=3",  # not published
+        "/kiosk/hall/checklist/A/qr.svg?v=x",
+        "/kiosk/hall/checklist/B/qr.svg?v=1",  # no checklist for B
+        "/kiosk/hall/checklist/Q/qr.svg?v=1",  # no such business
+        "/kiosk/east/checklist/A/qr.svg?v=1",  # no such site
+    ],
+)
+def test_checklist_qr_code_of_nothing_published_is_404(
+    client: Client, types: dict[str, BusinessType], path: str
+) -> None:
+    publish_checklist(types["A"], ["居民身份证"])
+    assert client.get(path).status_code == 404
