@@ -1,14 +1,18 @@
-"""Fan-out benchmark: desk calls delivered to many display WebSockets by one daphne process.
+"""Fan-out benchmark: desk calls delivered to many display WebSockets by daphne.
 
 Run from the project root with the virtualenv active:
 
     python -m bench.fanout                                          # SQLite temp file, in-memory layer
     python -m bench.fanout --redis-url redis://127.0.0.1:6379/0     # Redis pub/sub channel layer
+    python -m bench.fanout --redis-url ... --workers 2              # two daphne processes sharing Redis
 
-For every client level it starts a fresh daphne process, opens N display sockets
-(`/ws/v1/sites/demo/display/`), makes `--calls` desk calls through the API one
-every 100 ms and times, for every (socket, call), the answer of the call-next
-request to that socket's receipt of the matching `call` message. See bench/README.md.
+For every client level it starts fresh daphne processes, opens N display sockets
+(`/ws/v1/sites/demo/display/`, split across the workers), makes `--calls` desk
+calls through the API of the first worker one every 100 ms and times, for every
+(socket, call), the answer of the call-next request to that socket's receipt of
+the matching `call` message. Every client behaves like a lobby screen: a
+heartbeat on connect and every 15 s, and an acknowledgement of every call.
+See bench/README.md.
 """
 
 from __future__ import annotations
@@ -20,15 +24,17 @@ import http.client
 import json
 import os
 import platform
+import random
 import resource
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,13 +51,17 @@ from bench.load import (
     cpu_model,
     daphne,
     free_port,
+    machine_busy_seconds,
     manage,
     mark,
-    measure,
+    own_cpu_seconds,
     percentile,
     postgres_database,
     print_table,
+    process_cpu_seconds,
+    profile_summary,
     progress,
+    py_spy,
     sqlite_database,
     wait_ready,
 )
@@ -66,6 +76,7 @@ CONNECT_CONCURRENCY = 50
 OPEN_TIMEOUT = 30.0
 HTTP_TIMEOUT = 30.0
 SETTLE_SECONDS = 1.0
+HEARTBEAT_SECONDS = 15.0  # as static/counter/live.js
 
 TARGET_P99_MS = 300.0
 TARGET_P99_CLIENTS = 1000
@@ -164,9 +175,13 @@ def make_calls(port: int, token: str, count: int, interval: float, stop: threadi
 @dataclass
 class Display:
     ws: ClientConnection
+    name: str = ""
     calls: dict[str, float] = field(default_factory=dict)  # number -> perf_counter at receipt
     others: int = 0
+    acks: int = 0
+    heartbeats: int = 0
     reader: asyncio.Task[None] | None = None
+    beater: asyncio.Task[None] | None = None
     # Set when the receipts reach `wanted` numbers; the level waits on all of them.
     wanted: set[str] = field(default_factory=set)
     complete: asyncio.Event = field(default_factory=asyncio.Event)
@@ -176,12 +191,28 @@ class Display:
             async for message in self.ws:
                 now = time.perf_counter()
                 if isinstance(message, str) and message.startswith(CALL_PREFIX):
-                    number = str(json.loads(message)["number"])
+                    call = json.loads(message)
+                    number = str(call["number"])
                     self.calls.setdefault(number, now)
+                    # As a lobby display does once it has drawn the call.
+                    await self.ws.send(json.dumps({"type": "ack", "id": call["id"]}))
+                    self.acks += 1
                     if self.wanted and self.wanted.issubset(self.calls):
                         self.complete.set()
                 else:
                     self.others += 1
+
+    async def heartbeat(self) -> None:
+        """On connect and every HEARTBEAT_SECONDS (the first one spread out, as screens start apart)."""
+        frame = json.dumps({"type": "heartbeat", "screen": self.name, "kind": "display", "sound": True})
+        with contextlib.suppress(WebSocketException):
+            await self.ws.send(frame)
+            self.heartbeats += 1
+            await asyncio.sleep(random.uniform(0, HEARTBEAT_SECONDS))
+            while True:
+                await self.ws.send(frame)
+                self.heartbeats += 1
+                await asyncio.sleep(HEARTBEAT_SECONDS)
 
     def expect(self, numbers: set[str]) -> None:
         self.wanted = numbers
@@ -189,7 +220,7 @@ class Display:
             self.complete.set()
 
 
-async def open_display(uri: str, limit: asyncio.Semaphore) -> Display:
+async def open_display(uri: str, limit: asyncio.Semaphore, name: str = "bench-warm-up") -> Display:
     async with limit:
         ws = await connect(uri, origin=ORIGIN, open_timeout=OPEN_TIMEOUT, max_queue=None, ping_interval=None)
         try:
@@ -199,8 +230,9 @@ async def open_display(uri: str, limit: asyncio.Semaphore) -> Display:
         except BaseException:
             await ws.close()
             raise
-    display = Display(ws=ws)
+    display = Display(ws=ws, name=name)
     display.reader = asyncio.create_task(display.read())
+    display.beater = asyncio.create_task(display.heartbeat())
     return display
 
 
@@ -211,10 +243,11 @@ async def close_all(displays: Sequence[Display]) -> None:
         async with limit:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(display.ws.close(), 5)
-        if display.reader is not None:
-            display.reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await display.reader
+        for task in (display.beater, display.reader):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
 
     await asyncio.gather(*(close(d) for d in displays))
 
@@ -248,6 +281,8 @@ class Level:
     latencies: list[float] = field(default_factory=list)
     delivered: int = 0
     unmatched: int = 0
+    acks: int = 0
+    heartbeats: int = 0
     timed_out: str = ""
     usage: Usage = field(default_factory=Usage)
 
@@ -264,17 +299,61 @@ class Level:
         return (self.rss_open - self.rss_before) / self.clients * 100 if self.clients else float("nan")
 
 
+@contextlib.asynccontextmanager
+async def measure_servers(pids: Sequence[int], profile_to: Path | None) -> AsyncIterator[Usage]:
+    """CPU of the server processes (summed), the client and the rest of the machine; py-spy on the first."""
+    usage = Usage()
+    profiler = None
+    tool = py_spy() if profile_to is not None else None
+    if profile_to is not None and tool is not None:
+        profiler = subprocess.Popen(
+            [tool, "record", "--pid", str(pids[0]), "--rate", "100", "--gil", "--nonblocking"]
+            + ["--format", "raw", "--output", str(profile_to)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        await asyncio.sleep(0.5)
+    elif profile_to is not None:
+        progress("py-spy not found (pip install py-spy); running without a profile")
+
+    def servers() -> float:
+        return sum(process_cpu_seconds(pid) for pid in pids)
+
+    start = (time.perf_counter(), servers(), own_cpu_seconds(), machine_busy_seconds())
+    try:
+        yield usage
+    finally:
+        usage.wall = time.perf_counter() - start[0]
+        usage.server = servers() - start[1]
+        usage.client = own_cpu_seconds() - start[2]
+        usage.other = max(0.0, machine_busy_seconds() - start[3] - usage.server - usage.client)
+        if profiler is not None:
+            profiler.send_signal(signal.SIGINT)
+            try:
+                profiler.wait(30)
+            except subprocess.TimeoutExpired:
+                profiler.kill()
+
+
 async def run_level(
-    level: Level, proc_pid: int, port: int, token: str, interval: float, budget: float, origin_ok: list[bool]
+    level: Level,
+    pids: Sequence[int],
+    ports: Sequence[int],
+    token: str,
+    interval: float,
+    budget: float,
+    origin_ok: list[bool],
+    profile_to: Path | None = None,
 ) -> None:
-    uri = f"ws://{HOST}:{port}{DISPLAY_PATH}"
+    uris = [f"ws://{HOST}:{port}{DISPLAY_PATH}" for port in ports]
+    port = ports[0]  # the calls are made on the first worker; the others hear of them through Redis
     limit = asyncio.Semaphore(CONNECT_CONCURRENCY)
-    # Warm the server up (imports, first queries, first socket) before the memory baseline.
-    await close_all([await open_display(uri, limit)])
+    # Warm the servers up (imports, first queries, first socket) before the memory baseline.
+    await close_all([await open_display(uri, limit) for uri in uris])
     origin_ok.append(await origin_rejected(port))
     await asyncio.to_thread(issue_tickets, port, level.calls)
     await asyncio.sleep(SETTLE_SECONDS)
-    level.rss_before = rss_mb(proc_pid)
+    level.rss_before = sum(rss_mb(pid) for pid in pids)
 
     displays: list[Display] = []
     stop = threading.Event()
@@ -282,7 +361,10 @@ async def run_level(
         # Two budgets: opening the sockets, then the calls and their delivery.
         deadline = time.monotonic() + budget
         started = time.perf_counter()
-        tasks = [asyncio.create_task(open_display(uri, limit)) for _ in range(level.clients)]
+        tasks = [
+            asyncio.create_task(open_display(uris[i % len(uris)], limit, f"bench-{i:04d}"))
+            for i in range(level.clients)
+        ]
         done, pending = await asyncio.wait(tasks, timeout=max(0.0, deadline - time.monotonic()))
         for task in pending:
             task.cancel()
@@ -297,13 +379,13 @@ async def run_level(
         if pending:
             level.timed_out = f"connecting ({len(pending)} sockets not open after {budget:.0f} s)"
         await asyncio.sleep(SETTLE_SECONDS)
-        level.rss_open = rss_mb(proc_pid)
+        level.rss_open = sum(rss_mb(pid) for pid in pids)
         if level.timed_out:
             return
 
         progress(f"{level.clients} clients: {level.connected} open in {level.connect_seconds:.1f} s; calling ...")
         deadline = time.monotonic() + budget
-        async with measure(proc_pid, None) as usage:
+        async with measure_servers(pids, profile_to) as usage:
             calling = asyncio.create_task(asyncio.to_thread(make_calls, port, token, level.calls, interval, stop))
             try:
                 log = await asyncio.wait_for(asyncio.shield(calling), max(0.0, deadline - time.monotonic()))
@@ -332,6 +414,8 @@ async def run_level(
                 else:
                     level.unmatched += 1
         level.delivered = len(level.latencies)
+        level.acks = sum(d.acks for d in displays)
+        level.heartbeats = sum(d.heartbeats for d in displays)
     finally:
         stop.set()
         await close_all(displays)
@@ -365,7 +449,11 @@ def print_settings(args: argparse.Namespace, db_detail: str, env: dict[str, str]
         ("database", db_detail),
         ("channel layer", layer.splitlines()[-1] if layer else "?"),
         ("cache", f"Redis {env['REDIS_URL']}" if env.get("REDIS_URL") else "local memory"),
-        ("server", f"1 daphne process on {HOST} (counter.asgi:application), a fresh one per level"),
+        (
+            "server",
+            f"{args.workers} daphne process{'es' if args.workers > 1 else ''} on {HOST}"
+            " (counter.asgi:application), fresh ones per level; clients split across them, calls on the first",
+        ),
         ("DEBUG", env["DEBUG"]),
         ("origin check", f"on (AllowedHostsOriginValidator); clients send Origin {ORIGIN}"),
         ("logging", "daphne access log + Django logging -> daphne-<N>.log in the temp dir"),
@@ -374,6 +462,10 @@ def print_settings(args: argparse.Namespace, db_detail: str, env: dict[str, str]
         ("open-file limit", f"{files[0]} soft / {files[1]} hard (daphne inherits it)"),
         ("clients", f"websockets {websockets.__version__}, one asyncio process, {CONNECT_CONCURRENCY} opening at once"),
         ("socket path", f"{DISPLAY_PATH} (first message a snapshot, checked)"),
+        (
+            "screens",
+            f"every client heartbeats on connect and every {HEARTBEAT_SECONDS:g} s, and acknowledges every call",
+        ),
         (
             "levels",
             f"{', '.join(map(str, args.clients))} sockets; per level {args.timeout:g} s to open them,"
@@ -394,11 +486,12 @@ def print_results(levels: Sequence[Level], origin_ok: Sequence[bool]) -> None:
     print("Results")
     print("=======")
     print("Delivery latency: call-next answer read by the bench -> matching `call` message read from each socket.")
+    print("Every socket acknowledges each call and heartbeats (acks / heartbeats sent below).")
     print("CPU: % of one core from the first call to the last delivery (srv CPU/call: daphne CPU seconds per")
     print("answered call, request and fan-out together); other = the rest of the machine meanwhile.")
     print()
     headers = ["fan-out", "open", "delivered", "p50 ms", "p99 ms", "max ms", "min ms", "call API p50/max ms"]
-    headers += ["srv CPU", "srv CPU/call", "cli CPU", "other CPU", "target", ""]
+    headers += ["acks / heartbeats", "srv CPU", "srv CPU/call", "cli CPU", "other CPU", "target", ""]
     rows = []
     for lv in levels:
         lat = sorted(lv.latencies)
@@ -420,6 +513,7 @@ def print_results(levels: Sequence[Level], origin_ok: Sequence[bool]) -> None:
                 ms(lat[-1]) if lat else "-",
                 ms(lat[0]) if lat else "-",
                 f"{ms(percentile(api, 0.50))}/{ms(api[-1])}" if api else "-",
+                f"{lv.acks} / {lv.heartbeats}",
                 u.percent(u.server),
                 f"{1000 * u.server / lv.calls_answered:.0f} ms" if lv.calls_answered else "-",
                 u.percent(u.client),
@@ -445,7 +539,7 @@ def print_results(levels: Sequence[Level], origin_ok: Sequence[bool]) -> None:
             ]
         )
     print_table(headers, rows)
-    print("  RSS: daphne's VmRSS after warm-up, and again 1 s after the last socket opened.")
+    print("  RSS: daphne's VmRSS (summed over the workers) after warm-up, and again 1 s after the last socket opened.")
     print(f"  origin check: foreign Origin refused at every level: {'yes' if all(origin_ok) else 'NO'}")
     for lv in levels:
         notes = []
@@ -484,6 +578,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--database-url", help="PostgreSQL URL of a scratch database (dropped and re-created)")
     parser.add_argument("--redis-url", help="give the server REDIS_URL: Redis cache and pub/sub channel layer")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="daphne processes sharing the Redis layer (default 1; >1 needs --redis-url)",
+    )
+    parser.add_argument("--profile", type=Path, help="directory: py-spy records the first worker during each level")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (database, server logs)")
     return parser.parse_args(argv)
 
@@ -493,19 +594,33 @@ async def run_levels(args: argparse.Namespace, env: dict[str, str], tmp: Path, t
     origin_ok: list[bool] = []
     for clients in args.clients:
         level = Level(clients=clients, calls=args.calls)
-        port = free_port()
-        log_path = tmp / f"daphne-{clients}.log"
-        progress(f"{clients} clients: starting daphne on port {port} ...")
-        with daphne(env, port, log_path) as proc:
-            await asyncio.wait_for(wait_ready(proc, port, log_path), READY_TIMEOUT + 5)
-            await run_level(level, proc.pid, port, token, args.interval, args.timeout, origin_ok)
+        ports = [free_port() for _ in range(args.workers)]
+        progress(f"{clients} clients: starting daphne on port{'s' if len(ports) > 1 else ''} {ports} ...")
+        profile_to = args.profile / f"fanout-{clients}.txt" if args.profile else None
+        with contextlib.ExitStack() as stack:
+            procs = []
+            for i, port in enumerate(ports):
+                log_path = tmp / f"daphne-{clients}-{i}.log"
+                proc = stack.enter_context(daphne(env, port, log_path))
+                await asyncio.wait_for(wait_ready(proc, port, log_path), READY_TIMEOUT + 5)
+                procs.append(proc)
+            await run_level(
+                level, [p.pid for p in procs], ports, token, args.interval, args.timeout, origin_ok, profile_to
+            )
         levels.append(level)
+        if profile_to is not None:
+            print(f"Profile of the first worker, {clients} sockets ({profile_to}):")
+            print("\n".join(profile_summary(profile_to, 25)))
     print_results(levels, origin_ok)
     return levels
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.workers > 1 and not args.redis_url:
+        raise SystemExit("--workers > 1 needs --redis-url: a call reaches another worker's sockets only through Redis")
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     files = raise_file_limit()
     if max(args.clients) + 100 > files[0]:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from queueing import services
+from queueing import broadcast, services
 from queueing.errors import QueueError
 from queueing.models import (
     BusinessType,
@@ -59,6 +61,12 @@ class SiteAdmin(admin.ModelAdmin):
     search_fields = ["slug", "name", "name_en"]
     readonly_fields = ["version", "current_day"]
     inlines = [OpeningPeriodInline, SpecialDayInline, ReasonInline]
+
+    def save_model(self, request: HttpRequest, obj: Site, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and {"display_message", "display_message_en"} & set(form.changed_data):
+            # The lobby displays show the new notice line without a reload.
+            transaction.on_commit(partial(broadcast.notice_changed, obj.pk), robust=True)
 
 
 @admin.register(BusinessType)

@@ -4,8 +4,12 @@ The services call `publish` through `transaction.on_commit(..., robust=True)`
 once per committed write of a site, so screens never hear of a change that
 was rolled back, and a failed send is logged without touching the action.
 
-Messages (README "Live updates"): a display socket gets `call`, `desk` and
-`queue` messages, each with the site's `version`; a phone gets `ticket`
+Messages (README "Live updates"): a display socket gets ONE frame per
+committed write, with the site's `version`: a `call` (the SPEC's call, with
+an `id` the screen acknowledges, carrying the write's `desks` and `waiting`
+parts) when the write called a number, else an `update` with the same parts;
+a day change sends a whole `snapshot`. Coalescing matters: the per-socket
+cost of a message is what limits a lobby's fan-out. A phone gets `ticket`
 messages and a desk socket `desk` messages, each with its object's whole
 state, so a missed one is harmless. Payloads are serialised once per group,
 not once per socket.
@@ -22,7 +26,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import close_old_connections
 from django.utils import timezone
@@ -38,6 +42,7 @@ _last_failure_log = 0.0
 FAILURE_LOG_SECONDS = 60
 
 CALL_KINDS = {Event.Kind.TICKET_CALLED, Event.Kind.TICKET_RECALLED}
+DESK_STATE_KINDS = {Event.Kind.DESK_OPENED, Event.Kind.DESK_PAUSED, Event.Kind.DESK_RESUMED, Event.Kind.DESK_CLOSED}
 # Phones told at once when their place moves, per queue (see _ticket_messages).
 PUSH_AHEAD = 30
 _publisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="broadcast")
@@ -55,6 +60,11 @@ def desk_group(desk_id: int) -> str:
     return f"desk.{desk_id}"
 
 
+def screens_group(site_id: int) -> str:
+    """The desk sockets of a site, told when its screens come, go or change."""
+    return f"screens.{site_id}"
+
+
 def remember_loop(loop: asyncio.AbstractEventLoop) -> None:
     """Called by the server's handlers: sends from worker threads are handed to this loop."""
     global _loop
@@ -70,33 +80,51 @@ def dumps(payload: dict[str, Any]) -> str:
 
 
 def snapshot_payload(site: Site) -> dict[str, Any]:
+    """The API's snapshot, plus the notice line that scrolls along the lobby display."""
     from queueing.schemas import snapshot_out
 
-    return {"type": "snapshot", **snapshot_out(site, timezone.now()).model_dump()}
+    return {"type": "snapshot", **snapshot_out(site, timezone.now()).model_dump(), **notice_fields(site)}
+
+
+def notice_fields(site: Site) -> dict[str, str]:
+    return {"display_message": site.display_message, "display_message_en": site.display_message_en}
+
+
+def notice_payload(site: Site) -> dict[str, Any]:
+    # Not a queue change: no version, so it never makes a screen think it missed one.
+    return {"type": "notice", **notice_fields(site)}
 
 
 def call_payload(event: Event, version: int) -> dict[str, Any]:
+    """A call; `id` (the call's event) is what the screen acknowledges once it has drawn it."""
     from queueing.schemas import call_out
 
-    return {"type": "call", "version": version, **call_out(event).model_dump()}
+    return {"type": "call", "version": version, "id": event.pk, **call_out(event).model_dump()}
 
 
-def desk_payload(desk: Desk, version: int) -> dict[str, Any]:
+def desk_part(desk: Desk) -> dict[str, Any]:
+    """One desk as the snapshot's `desks` list has it (public: no account name)."""
     from queueing.schemas import desk_out
 
-    ticket = selectors.active_ticket(desk)
-    return {
-        "type": "desk",
-        "version": version,
-        "desk": desk_out(desk, ticket, with_officer=False).model_dump(),
-    }
+    return desk_out(desk, selectors.active_ticket(desk), with_officer=False).model_dump()
 
 
-def queue_payload(site: Site, version: int) -> dict[str, Any]:
+def waiting_part(site: Site) -> list[dict[str, Any]]:
+    """The waiting counts and estimates of every business type, as the snapshot's `waiting`."""
     from queueing.schemas import waiting_out
 
-    waiting = waiting_out(site, site.service_day(timezone.now()))
-    return {"type": "queue", "version": version, "waiting": [row.model_dump() for row in waiting]}
+    return [row.model_dump() for row in waiting_out(site, site.service_day(timezone.now()))]
+
+
+def display_frame(
+    *, version: int, call: dict[str, Any] | None, desks: list[dict[str, Any]], waiting: list[dict[str, Any]] | None
+) -> dict[str, Any]:
+    """The one display message of a write: the call (if any) with the write's other parts."""
+    frame: dict[str, Any] = dict(call) if call is not None else {"type": "update", "version": version}
+    frame["desks"] = desks
+    if waiting is not None:
+        frame["waiting"] = waiting
+    return frame
 
 
 def ticket_payload(ticket: Ticket, *, ahead: int | None = None, estimate: int | None = None) -> dict[str, Any]:
@@ -123,6 +151,22 @@ def publish(*, site_id: int, version: int, event_ids: list[int]) -> None:
     _publisher.submit(_publish_safely, site_id, version, list(event_ids))
 
 
+def notice_changed(site_id: int) -> None:
+    """Tell the site's displays its new notice line (the admin calls it on commit)."""
+    _publisher.submit(_send_notice, site_id)
+
+
+def _send_notice(site_id: int) -> None:
+    try:
+        site = Site.objects.filter(pk=site_id).first()
+        if site is not None:
+            send(site_group(site.pk), notice_payload(site))
+    except Exception:
+        _log_failure()
+    finally:
+        close_old_connections()
+
+
 def drain(timeout: float = 10) -> None:
     """Wait until every broadcast queued so far has been sent (tests, shutdown)."""
     _publisher.submit(lambda: None).result(timeout)
@@ -140,25 +184,50 @@ def _publish_safely(site_id: int, version: int, event_ids: list[int]) -> None:
 def _publish(*, site_id: int, version: int, event_ids: list[int]) -> None:
     events = list(
         Event.objects.filter(pk__in=event_ids)
-        .select_related("site", "ticket__business_type", "ticket__site", "desk__site", "desk__officer")
+        .select_related(
+            "site", "ticket__business_type", "ticket__site", "ticket__checklist_version", "desk__site", "desk__officer"
+        )
         .order_by("pk")
     )
     if not events:
         return
     site = events[0].site
-    outbox: list[tuple[str, dict[str, Any]]] = []
-    for event in events:
-        if event.kind in CALL_KINDS and event.ticket is not None and event.desk is not None:
-            outbox.append((site_group(site.pk), call_payload(event, version)))
+    group = site_group(site.pk)
+    calls = [
+        call_payload(event, version)
+        for event in events
+        if event.kind in CALL_KINDS and event.ticket is not None and event.desk is not None
+    ]
     desks = {event.desk.pk: event.desk for event in events if event.desk is not None}
+    tickets_changed = any(event.ticket is not None for event in events)
+    # Open desks change every business type's estimate, so a desk's state change counts too.
+    desk_state_changed = any(event.kind in DESK_STATE_KINDS for event in events)
+    waiting = waiting_part(site) if tickets_changed or desk_state_changed else None
+    frames: list[dict[str, Any]] = []
+    if any(event.kind == Event.Kind.TICKET_EXPIRED for event in events):
+        # A day change: yesterday's desks, calls and counts all go at once.
+        frames.append(snapshot_payload(site))
+    # At most one call per write in practice; should there be more, each is its own frame.
+    for call in calls[:-1]:
+        frames.append(call)
+    frames.append(
+        display_frame(
+            version=version,
+            call=calls[-1] if calls else None,
+            desks=[desk_part(desk) for desk in desks.values()],
+            waiting=waiting,
+        )
+    )
+    outbox: list[tuple[str, dict[str, Any]]] = [(group, frame) for frame in frames]
     for desk in desks.values():
-        outbox.append((site_group(site.pk), desk_payload(desk, version)))
         outbox.append((desk_group(desk.pk), desk_state_payload(desk)))
-    if any(event.ticket is not None for event in events):
-        outbox.append((site_group(site.pk), queue_payload(site, version)))
+    if tickets_changed:
         outbox.extend(_ticket_messages(site, events))
-    for group, payload in outbox:
-        send(group, payload)
+    # The rating tablet of a desk that just completed a ticket (supervision.broadcast).
+    from supervision.broadcast import rating_messages
+
+    outbox.extend(rating_messages(events))
+    send_all(outbox)
 
 
 def _ticket_messages(site: Site, events: list[Event]) -> list[tuple[str, dict[str, Any]]]:
@@ -189,7 +258,7 @@ def _ticket_messages(site: Site, events: list[Event]) -> list[tuple[str, dict[st
         queue = list(
             selectors.waiting_tickets(site=site, day=day)
             .filter(business_type_id=type_id)
-            .select_related("business_type", "site")
+            .select_related("business_type", "site", "checklist_version")
             .order_by(*selectors.queue_order())[:PUSH_AHEAD]
         )
         for ahead, ticket in enumerate(queue):
@@ -201,19 +270,69 @@ def _ticket_messages(site: Site, events: list[Event]) -> list[tuple[str, dict[st
 
 def send(group: str, payload: dict[str, Any]) -> None:
     """Send one message to a group without waiting for it; failures are logged, never raised."""
-    message = {"type": "queue.event", "text": dumps(payload)}
+    send_all([(group, payload)])
+
+
+def layer_message(payload: dict[str, Any]) -> dict[str, Any]:
+    """The channel-layer message for a payload.
+
+    The text is encoded here, once, and every socket sends it verbatim. A call
+    also carries its id and the moment it left (wall clock of this server, as
+    the acknowledgement's will be), for the call-to-screen latency.
+    """
+    message: dict[str, Any] = {"type": "queue.event", "text": dumps(payload)}
+    if payload.get("type") == "call" and "id" in payload:
+        message["call"] = payload["id"]
+        message["sent"] = time.time()
+    return message
+
+
+def send_all(outbox: list[tuple[str, dict[str, Any]]]) -> None:
+    """Send the messages of one write, in order, in one go; failures are logged, never raised."""
+    if not outbox:
+        return
     try:
         layer = get_channel_layer()
         if layer is None:
             return
+        messages = [(group, layer_message(payload)) for group, payload in outbox]
         loop = _loop
-        if loop is not None and loop.is_running() and threading.current_thread() is not threading.main_thread():
-            future = asyncio.run_coroutine_threadsafe(layer.group_send(group, message), loop)
+        in_worker = threading.current_thread() is not threading.main_thread()
+        if in_worker and not isinstance(layer, InMemoryChannelLayer):
+            # Redis: publish from this thread's own event loop. On the server's loop,
+            # busy with a thousand sockets, each publish (one at a time per
+            # connection) waited for a turn of that loop: a write's thirty phone
+            # messages then held the next call back by a second.
+            _own_loop().run_until_complete(_group_send_all(layer, messages))
+        elif in_worker and loop is not None and loop.is_running():
+            # The in-memory layer's queues belong to the server's loop: one hop there per write.
+            future = asyncio.run_coroutine_threadsafe(_group_send_all(layer, messages), loop)
             future.add_done_callback(_log_failed)
         else:
-            async_to_sync(layer.group_send)(group, message)
+            async_to_sync(_group_send_all)(layer, messages)
     except Exception:  # the channel layer is down or full: screens resync by snapshot later
         _log_failure()
+
+
+async def _group_send_all(layer: Any, messages: list[tuple[str, dict[str, Any]]]) -> None:
+    failed: BaseException | None = None
+    for group, message in messages:
+        try:
+            await layer.group_send(group, message)
+        except Exception as exc:  # the others still go
+            failed = exc
+    if failed is not None:
+        raise failed
+
+
+_thread_state = threading.local()
+
+
+def _own_loop() -> asyncio.AbstractEventLoop:
+    loop: asyncio.AbstractEventLoop | None = getattr(_thread_state, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = _thread_state.loop = asyncio.new_event_loop()
+    return loop
 
 
 def _log_failed(future: Future[None]) -> None:

@@ -1,27 +1,41 @@
 """WebSocket consumers: they authorise, join a group, send a snapshot, then forward.
 
-They never write: a socket is a pipe from the services' broadcasts to a
-screen (SPEC "WebSockets"; README "Live updates").
+They never change the queue: a socket is a pipe from the services' broadcasts
+to a screen (SPEC "WebSockets"; README "Live updates"). The one thing a
+screen tells back is its health (heartbeats, call acknowledgements), which
+`queueing.screens` keeps as telemetry.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import json
+import time
 from typing import Any
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
 from django.contrib.auth.models import User
 
-from queueing import broadcast
+from queueing import broadcast, hub, screens
 from queueing.auth import works_at
 from queueing.models import Desk, DeskToken, Site, Ticket, hash_token
 
 MAX_MESSAGE = 4096
 CLOSE_NOT_FOUND = 4404
 CLOSE_UNAUTHORISED = 4401
+CLOSE_FORBIDDEN = 4403
 AUTH_TIMEOUT = 10
+# A screen heartbeats every 15 s; more often than this is ignored (a socket is not a firehose).
+MIN_HEARTBEAT_SECONDS = 5.0
+# Calls a display may still acknowledge: one screen is never more than a few behind.
+PENDING_ACKS = 32
+SCREENS_PUSH_SECONDS = 15.0
+HEARTBEAT_OK = broadcast.dumps({"type": "heartbeat.ok"})
 
 
 def parse(text: str | None) -> dict[str, Any] | None:
@@ -30,7 +44,7 @@ def parse(text: str | None) -> dict[str, Any] | None:
         return None
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a few KB of nested brackets
         return None
     return data if isinstance(data, dict) else None
 
@@ -55,10 +69,15 @@ class QueueConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels h
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        # Forwarding a broadcast touches no database: skip Channels' per-message
-        # connection clean-up, a worker-thread hop for every socket and message.
-        if message["type"] == "queue.event":
+        # Forwarding a broadcast, or reading a screen's frame, touches no database
+        # (what does goes through database_sync_to_async, which cleans up itself):
+        # skip Channels' per-message connection clean-up, a worker-thread hop for
+        # every socket and message.
+        kind = message["type"]
+        if kind == "queue.event":
             await self.queue_event(message)
+        elif kind == "websocket.receive":
+            await self.websocket_receive(message)
         else:
             await super().dispatch(message)
 
@@ -67,9 +86,31 @@ class QueueConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels h
 
 
 class DisplayConsumer(QueueConsumer):
-    """`/ws/v1/sites/<site>/display/`: calls, desks and waiting counts of one site."""
+    """`/ws/v1/sites/<site>/display/`: calls, desks and waiting counts of one site.
+
+    Screens (lobby display, desk display, kiosk) send a heartbeat with their
+    name on this socket, and displays acknowledge each call once drawn.
+    """
 
     site: Site
+    screen: str | None = None
+    since: float = 0.0
+    last_heartbeat: float = 0.0
+    sound: bool | None = None
+    early: list[dict[str, Any]] | None = None
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        # A display socket hears its site through the hub (queueing/hub.py), never on a
+        # layer channel of its own: no per-socket channel (a Redis subscription each),
+        # and one plain loop over the client's frames instead of Channels' two-source
+        # dispatch, which makes a task for every frame (each ack of each call).
+        self.scope = scope
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = None
+        self.base_send = send
+        with contextlib.suppress(StopConsumer):
+            while True:
+                await self.dispatch(await receive())
 
     async def open(self) -> None:
         site = await database_sync_to_async(Site.objects.filter(slug=self.scope["url_route"]["kwargs"]["site"]).first)()
@@ -77,17 +118,103 @@ class DisplayConsumer(QueueConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.site = site
+        self.pending: dict[int, float] = {}
+        # Messages that arrive while the snapshot is read: sent after it, so the snapshot comes first.
+        self.early: list[dict[str, Any]] | None = []
         await self.accept()
-        await self.join(broadcast.site_group(site.pk), await self.snapshot())
+        # The site's messages come through this process's hub, not a group membership of our own.
+        await hub.hub().join(site.pk, self)
+        try:
+            snapshot = await self.snapshot()
+        except BaseException:  # the database is away: no disconnect will follow to leave the hub
+            hub.hub().leave(site.pk, self)
+            raise
+        await self.send(text_data=broadcast.dumps(snapshot))
+        early, self.early = self.early, None
+        for event in early:
+            await self.queue_event(event)
 
     async def snapshot(self) -> dict[str, Any]:
         payload: dict[str, Any] = await database_sync_to_async(broadcast.snapshot_payload)(self.site)
         return payload
 
+    async def queue_event(self, event: dict[str, Any]) -> None:
+        if self.early is not None:
+            self.early.append(event)
+            return
+        call = event.get("call")
+        if call is not None:
+            # Remember when the call left, for its acknowledgement (a round trip on the server's clock).
+            self.pending[call] = event["sent"]
+            if len(self.pending) > PENDING_ACKS:
+                del self.pending[next(iter(self.pending))]
+        await self.send(text_data=event["text"])
+
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         message = parse(text_data)
-        if message is not None and message.get("type") == "snapshot.request":
+        if message is None:
+            return
+        kind = message.get("type")
+        if kind == "ack":
+            await self.ack(message.get("id"))
+        elif kind == "heartbeat":
+            await self.heartbeat(message)
+        elif kind == "snapshot.request":
             await self.send(text_data=broadcast.dumps(await self.snapshot()))
+
+    async def ack(self, call: Any) -> None:
+        if not isinstance(call, int) or isinstance(call, bool):
+            return
+        sent = self.pending.pop(call, None)
+        if sent is None:
+            return  # not a call this socket was sent, or acknowledged already
+        sample = screens.note_latency(site=self.site, call_id=call, screen=self.screen or "", sent=sent)
+        if sample is not None and not screens.flush_scheduled():
+            asyncio.ensure_future(screens.flush_soon())
+
+    async def heartbeat(self, message: dict[str, Any]) -> None:
+        name = screens.clean_name(message.get("screen"))
+        kind = message.get("kind")
+        sound = message.get("sound")
+        if name is None or kind not in screens.KINDS or not (sound is None or isinstance(sound, bool)):
+            return
+        if self.screen is not None and name != self.screen:
+            return  # one name per connection: a socket cannot fill the desks' list
+        now = time.time()
+        if self.screen is not None and now - self.last_heartbeat < MIN_HEARTBEAT_SECONDS and sound == self.sound:
+            return
+        if self.screen is None:
+            self.screen, self.since = name, now
+        self.last_heartbeat, self.sound = now, sound
+        changed = await self.presence(
+            screens.screen_seen, site_id=self.site.pk, name=name, kind=kind, sound=sound, since=self.since, now=now
+        )
+        await self.send(text_data=HEARTBEAT_OK)
+        if changed:
+            await self.tell_desks()
+
+    async def disconnect(self, code: int) -> None:
+        if hasattr(self, "site"):
+            hub.hub().leave(self.site.pk, self)
+        gone = self.screen is not None and await self.presence(
+            screens.screen_gone, site_id=self.site.pk, name=self.screen, since=self.since
+        )
+        if gone:
+            await self.tell_desks()
+
+    @staticmethod
+    async def presence(func: Any, **kwargs: Any) -> bool:
+        """A presence write, off the event loop (Redis answers over the network); False if the cache fails."""
+        try:
+            loop = asyncio.get_running_loop()
+            return bool(await loop.run_in_executor(screens.presence_thread, functools.partial(func, **kwargs)))
+        except Exception:  # the cache is down: live updates go on, presence waits
+            broadcast._log_failure()
+            return False
+
+    async def tell_desks(self) -> None:
+        with contextlib.suppress(Exception):
+            await self.channel_layer.group_send(broadcast.screens_group(self.site.pk), {"type": "screens.changed"})
 
 
 class TicketConsumer(QueueConsumer):
@@ -104,16 +231,26 @@ class TicketConsumer(QueueConsumer):
 
     @staticmethod
     def _snapshot(token: str) -> dict[str, Any] | None:
-        ticket = Ticket.objects.select_related("site", "business_type", "desk").filter(token=token).first()
+        ticket = (
+            Ticket.objects.select_related("site", "business_type", "desk", "checklist_version")
+            .filter(token=token)
+            .first()
+        )
         if ticket is None:
             return None
         return {**broadcast.ticket_payload(ticket), "type": "snapshot"}
 
 
 class DeskConsumer(QueueConsumer):
-    """`/ws/v1/sites/<site>/desks/<number>/`: the officer's session, or a device token as the first message."""
+    """`/ws/v1/sites/<site>/desks/<number>/`: the officer's session, or a device token as the first message.
+
+    Besides the desk's state it tells the site's screens (`screens`): when one
+    comes, goes or changes its sound, and every SCREENS_PUSH_SECONDS.
+    """
 
     desk: Desk | None = None
+    pusher: asyncio.Task[None] | None = None
+    auth_deadline: asyncio.TimerHandle | None = None
 
     async def open(self) -> None:
         kwargs = self.scope["url_route"]["kwargs"]
@@ -123,8 +260,11 @@ class DeskConsumer(QueueConsumer):
             return
         await self.accept()
         user = self.scope.get("user")
-        if isinstance(user, User) and await database_sync_to_async(works_at)(user, self.desk.site):
-            await self.start()
+        if isinstance(user, User):
+            if await database_sync_to_async(works_at)(user, self.desk.site):
+                await self.start()
+            else:
+                await self.close(code=CLOSE_FORBIDDEN)  # signed in, but not at this site
         else:
             # Give a device a few seconds to send {"type": "auth", "token": …}.
             self.auth_deadline = asyncio.get_running_loop().call_later(AUTH_TIMEOUT, self._auth_expired)
@@ -139,8 +279,43 @@ class DeskConsumer(QueueConsumer):
 
     async def start(self) -> None:
         assert self.desk is not None
-        snapshot = await database_sync_to_async(broadcast.desk_state_payload)(self.desk)
-        await self.join(broadcast.desk_group(self.desk.pk), {**snapshot, "type": "snapshot"})
+        snapshot = await database_sync_to_async(self._snapshot)()
+        await self.join(broadcast.desk_group(self.desk.pk), snapshot)
+        if self.pusher is None:
+            await self.channel_layer.group_add(broadcast.screens_group(self.desk.site_id), self.channel_name)
+            self.pusher = asyncio.ensure_future(self._push_screens())
+
+    def _snapshot(self) -> dict[str, Any]:
+        assert self.desk is not None
+        state = broadcast.desk_state_payload(self.desk)
+        return {**state, "type": "snapshot", "screens": self._screens()}
+
+    def _screens(self) -> dict[str, Any] | None:
+        assert self.desk is not None
+        try:
+            return screens.screens_payload(self.desk.site)
+        except Exception:  # the cache is down: the desk works on without the panel
+            broadcast._log_failure()
+            return None
+
+    async def _push_screens(self) -> None:
+        # Ages grow while nothing happens: a screen that went silent turns stale on its own.
+        while True:
+            await asyncio.sleep(SCREENS_PUSH_SECONDS)
+            await self.screens_changed({})
+
+    async def screens_changed(self, event: dict[str, Any]) -> None:
+        payload = await database_sync_to_async(self._screens)()
+        if payload is not None:
+            await self.send(text_data=broadcast.dumps(payload))
+
+    async def disconnect(self, code: int) -> None:
+        await super().disconnect(code)
+        if self.auth_deadline is not None:
+            self.auth_deadline.cancel()
+        if self.pusher is not None and self.desk is not None:
+            self.pusher.cancel()
+            await self.channel_layer.group_discard(broadcast.screens_group(self.desk.site_id), self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         message = parse(text_data)

@@ -138,7 +138,8 @@ class SpecialDay(models.Model):
         constraints = [models.UniqueConstraint(fields=["site", "date"], name="one_special_day_per_date")]
 
     def __str__(self) -> str:
-        return f"{self.date} {_('closed') if self.closed else _('working day')}"
+        kind = _("closed") if self.closed else _("working day")  # outside the f-string, for makemessages
+        return f"{self.date} {kind}"
 
 
 class BusinessType(models.Model):
@@ -498,3 +499,27 @@ class Event(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("Events are append-only.")
+
+
+class CallLatency(models.Model):
+    """How long one screen took to show one call, from the broadcast to its acknowledgement.
+
+    Telemetry, not queue state: written in batches by `queueing.screens`, with
+    no Event and no version bump.
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField(_("service day"))
+    call = models.PositiveBigIntegerField(_("call event"))
+    screen = models.CharField(_("screen"), max_length=40, blank=True)
+    milliseconds = models.PositiveIntegerField(_("milliseconds"))
+    acked_at = models.DateTimeField(_("acknowledged at"))
+
+    class Meta:
+        verbose_name = _("call latency")
+        verbose_name_plural = _("call latencies")
+        # The day's percentiles are read in order of the latency.
+        indexes = [models.Index(fields=["site", "day", "milliseconds"], name="latency_site_day_ms_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.call} on {self.screen}: {self.milliseconds} ms"

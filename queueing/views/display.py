@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
 from queueing.models import Desk, Site
@@ -24,6 +25,13 @@ def _socket_path(site: Site) -> str:
     return f"/ws/v1/sites/{site.slug}/display/"
 
 
+def _notice(site: Site) -> str:
+    # The English line on an English page when there is one; the snapshot keeps it current.
+    if get_language().startswith("en") and site.display_message_en:
+        return site.display_message_en
+    return site.display_message
+
+
 @require_GET
 def display(request: HttpRequest, site: str) -> HttpResponse:
     site_obj = get_object_or_404(Site, slug=site)
@@ -34,6 +42,7 @@ def display(request: HttpRequest, site: str) -> HttpResponse:
             "site": site_obj,
             "socket_path": _socket_path(site_obj),
             "speech_languages": speech_languages(request.GET.get("lang")),
+            "notice": _notice(site_obj),
         },
     )
 

@@ -1,19 +1,77 @@
 // Counter's one WebSocket client for live pages (display, phone, desk, kiosk).
 // It reconnects by itself with exponential backoff and jitter, takes every
 // snapshot as the truth, ignores display messages older than what it has, and
-// asks for a new snapshot when it sees a gap in the site's version.
+// asks for a new snapshot when it sees a gap in the site's version. A screen
+// (options.screen) reports its health with a heartbeat; a refusal of the
+// credentials (close code 4401/4403) stops the retries for good.
 (function () {
   "use strict";
 
   const MAX_DELAY_MS = 30000;
+  const HEARTBEAT_MS = 15000;
+  const REFUSED = [4401, 4403];
+  const NAME_MAX = 40;
+
+  // The name the site gives a screen: ?screen=… once, remembered by the browser;
+  // until then a made-up one ("display-3f2a", "desk-3-9c01").
+  function screenName(kind, prefix) {
+    const key = "counter.screen." + (prefix || kind);
+    let name = null;
+    try {
+      name = new URLSearchParams(location.search).get("screen");
+    } catch (err) {
+      name = null;
+    }
+    let stored = null;
+    try {
+      stored = localStorage.getItem(key);
+    } catch (err) {
+      stored = null;
+    }
+    name = (name || stored || "").trim().slice(0, NAME_MAX);
+    if (!name) name = (prefix || kind.replace("_", "-")) + "-" + Math.random().toString(16).slice(2, 6);
+    try {
+      localStorage.setItem(key, name);
+    } catch (err) {
+      // Private mode: the name lasts as long as the page.
+    }
+    return name;
+  }
+
+  // The kiosk page does not pass `screen` itself: it is recognised by its body class.
+  function screenOf(options) {
+    if (options.screen) return options.screen;
+    if (document.body && document.body.classList.contains("kiosk") && /\/display\/$/.test(options.path)) {
+      return { kind: "kiosk" };
+    }
+    return null;
+  }
+
+  // One display frame per write: a `call` or an `update` carrying the write's desks
+  // and waiting counts. Pages get them as the separate messages they draw.
+  function parts(message) {
+    const list = [];
+    if (message.type === "call") list.push(message);
+    if (message.type === "call" || message.type === "update") {
+      (Array.isArray(message.desks) ? message.desks : []).forEach(function (desk) {
+        list.push({ type: "desk", version: message.version, desk: desk });
+      });
+      if (Array.isArray(message.waiting)) list.push({ type: "queue", version: message.version, waiting: message.waiting });
+      return list;
+    }
+    return [message];
+  }
 
   function connect(options) {
     const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + options.path;
+    const screen = screenOf(options);
+    if (screen && !screen.name) screen.name = screenName(screen.kind, screen.prefix);
     let socket = null;
     let attempt = 0;
     let version = null;
     let stopped = false;
     let retryTimer = null;
+    let heartbeatTimer = null;
 
     function status(online) {
       if (options.onStatus) options.onStatus(online);
@@ -23,12 +81,13 @@
       if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
     }
 
-    function handle(message) {
-      if (message.type === "snapshot") {
-        version = typeof message.version === "number" ? message.version : null;
-        if (options.onSnapshot) options.onSnapshot(message);
-        return;
-      }
+    function heartbeat() {
+      if (!screen) return;
+      const sound = typeof screen.sound === "function" ? screen.sound() : null;
+      send({ type: "heartbeat", screen: screen.name, kind: screen.kind, sound: typeof sound === "boolean" ? sound : null });
+    }
+
+    function deliver(message) {
       if (typeof message.version === "number" && version !== null) {
         if (message.version < version) return; // already seen
         if (message.version > version + 1) {
@@ -40,11 +99,29 @@
       if (options.onMessage) options.onMessage(message);
     }
 
+    function handle(message) {
+      if (options.onActivity) options.onActivity();
+      if (message.type === "heartbeat.ok") return;
+      if (message.type === "snapshot") {
+        version = typeof message.version === "number" ? message.version : null;
+        if (options.onSnapshot) options.onSnapshot(message);
+        return;
+      }
+      if (typeof message.version === "number" && version !== null && message.version > version + 1) {
+        send({ type: "snapshot.request" });
+        return;
+      }
+      parts(message).forEach(deliver);
+    }
+
     function open() {
       socket = new WebSocket(url);
       socket.addEventListener("open", function () {
         attempt = 0;
         if (options.firstMessage) send(options.firstMessage);
+        heartbeat();
+        clearInterval(heartbeatTimer);
+        heartbeatTimer = setInterval(heartbeat, HEARTBEAT_MS);
         status(true);
       });
       socket.addEventListener("message", function (event) {
@@ -56,9 +133,16 @@
         }
         if (message && typeof message === "object") handle(message);
       });
-      socket.addEventListener("close", function () {
+      socket.addEventListener("close", function (event) {
+        clearInterval(heartbeatTimer);
         status(false);
         if (stopped) return;
+        if (REFUSED.indexOf(event.code) !== -1) {
+          // Signed out or not allowed: retrying would be refused forever.
+          stopped = true;
+          if (options.onRefused) options.onRefused(event.code);
+          return;
+        }
         // Exponential backoff with jitter, so a hall's screens don't all come back at once.
         const delay = Math.min(MAX_DELAY_MS, 500 * Math.pow(2, attempt)) * (0.5 + Math.random());
         attempt += 1;
@@ -69,9 +153,16 @@
     open();
     return {
       send: send,
+      screen: screen,
+      // A display acknowledges a call once it has drawn it (the server times the round trip).
+      ack: function (id) {
+        if (typeof id === "number") send({ type: "ack", id: id });
+      },
+      heartbeat: heartbeat,
       close: function () {
         stopped = true;
         clearTimeout(retryTimer);
+        clearInterval(heartbeatTimer);
         if (socket) socket.close();
       },
     };

@@ -1,4 +1,6 @@
 // The screen above one window: its current number, from the site's display socket.
+// It reports its health like every screen, acknowledges its desk's calls once
+// drawn, and shows how fresh it is.
 (function () {
   "use strict";
 
@@ -8,6 +10,19 @@
   const field = function (name) {
     return root.querySelector('[data-field="' + name + '"]');
   };
+
+  let live = null;
+  let online = false;
+  let lastUpdate = null;
+
+  function tick() {
+    const updated = field("updated");
+    if (lastUpdate !== null) {
+      const seconds = Math.max(0, Math.floor((Date.now() - lastUpdate) / 1000));
+      updated.textContent = data.updatedTemplate.replace("%(seconds)s", String(seconds));
+    }
+    updated.classList.toggle("is-stale", !online);
+  }
 
   function flash() {
     const number = field("number");
@@ -27,8 +42,12 @@
     if (changed) flash();
   }
 
-  window.CounterLive.connect({
+  live = window.CounterLive.connect({
     path: data.socket,
+    screen: { kind: "desk_display", prefix: "desk-" + data.desk },
+    onActivity: function () {
+      lastUpdate = Date.now();
+    },
     onSnapshot: function (message) {
       const desk = (message.desks || []).find(function (d) {
         return String(d.number) === data.desk;
@@ -41,10 +60,14 @@
       } else if (message.type === "call" && String(message.desk) === data.desk) {
         field("number").textContent = message.number;
         flash();
+        if (live) live.ack(message.id);
       }
     },
-    onStatus: function (online) {
+    onStatus: function (isOnline) {
+      online = isOnline;
       field("offline").hidden = online;
+      tick();
     },
   });
+  setInterval(tick, 1000);
 })();

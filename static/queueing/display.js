@@ -1,6 +1,8 @@
 // The lobby display: the latest call very large, the desks, the last calls and
 // the waiting counts, all drawn from the display socket. A new call flashes,
 // chimes and is spoken; calls that arrive together are announced in order.
+// The screen reports its health (heartbeat with its name and whether its sound
+// is on), acknowledges each call once drawn, and shows how fresh it is.
 (function () {
   "use strict";
 
@@ -17,9 +19,11 @@
   const soundButton = root.querySelector('[data-action="enable-sound"]');
   const chime = field("chime");
 
-  const state = { desks: new Map(), recent: [], waiting: [], lastAt: null, snapshots: 0 };
+  const state = { desks: new Map(), recent: [], waiting: [], lastAt: null, snapshots: 0, serviceDay: null };
   let lastUpdate = null;
   let soundOn = false;
+  let online = false;
+  let live = null;
 
   function fill(template, values) {
     return template.replace(/%\((\w+)\)s/g, function (whole, key) {
@@ -209,8 +213,10 @@
   }
 
   function showSoundButton() {
+    const changed = soundOn;
     soundOn = false;
     if (soundButton) soundButton.hidden = false;
+    if (changed && live) live.heartbeat(); // the desks see at once that the hall hears nothing
   }
 
   function enableSound() {
@@ -222,6 +228,7 @@
     }
     soundButton.hidden = true;
     playChime();
+    if (live) live.heartbeat();
   }
 
   // --- Messages ----------------------------------------------------------------
@@ -229,6 +236,16 @@
   function touched() {
     lastUpdate = Date.now();
     tick();
+  }
+
+  // The notice line along the bottom; it scrolls by CSS alone.
+  function drawNotice(message) {
+    const english = data.locale && data.locale.slice(0, 2) === "en";
+    const text = ((english && message.display_message_en) || message.display_message || "").trim();
+    const bar = field("notice");
+    const textNode = field("notice-text");
+    if (textNode.textContent !== text) textNode.textContent = text;
+    bar.hidden = !text;
   }
 
   function onSnapshot(message) {
@@ -242,6 +259,7 @@
     );
     state.recent = (message.recent_calls || []).slice(0, RECENT);
     state.waiting = message.waiting || [];
+    state.serviceDay = message.service_day || null;
     const newest = state.recent[0] || null;
     state.lastAt = newest ? time(newest) : previousLast;
     // Calls made while the screen was away (a restart, a missed message) are
@@ -257,6 +275,7 @@
     drawRecent(missed.length > 0);
     drawDesks();
     drawWaiting();
+    if ("display_message" in message) drawNotice(message);
     missed.forEach(announce);
     touched();
   }
@@ -268,7 +287,10 @@
       state.lastAt = Math.max(state.lastAt || 0, time(message));
       drawCall(message, true);
       drawRecent(true);
+      if (live) live.ack(message.id); // drawn: the server times call → screen
       announce(message);
+    } else if (message.type === "notice") {
+      drawNotice(message);
     } else if (message.type === "desk" && message.desk) {
       state.desks.set(message.desk.number, message.desk);
       drawDesks();
@@ -281,9 +303,11 @@
     touched();
   }
 
-  function onStatus(online) {
+  function onStatus(isOnline) {
+    online = isOnline;
     field("offline").hidden = online;
     root.classList.toggle("is-offline", !online);
+    tick();
   }
 
   // --- Clock ---------------------------------------------------------------------
@@ -297,6 +321,25 @@
   }
   const dateFormat = formatter({ year: "numeric", month: "long", day: "numeric", weekday: "long" });
   const timeFormat = formatter({ hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+  // The site's local date as the API writes a service day (YYYY-MM-DD).
+  let dayFormat = null;
+  try {
+    dayFormat = new Intl.DateTimeFormat("en-CA", { timeZone: data.timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+  } catch (err) {
+    dayFormat = null;
+  }
+  let dayAsked = null;
+
+  // Left on overnight: at the site's midnight the day's queue starts empty, even
+  // before anyone issues or calls (the snapshot leaves yesterday's calls out).
+  function checkDay(now) {
+    if (!dayFormat || !state.serviceDay || !live || !online) return;
+    const today = dayFormat.format(now);
+    if (today > state.serviceDay && dayAsked !== today) {
+      dayAsked = today;
+      live.send({ type: "snapshot.request" });
+    }
+  }
 
   function tick() {
     const now = new Date();
@@ -309,6 +352,8 @@
       const seconds = Math.max(0, Math.floor((Date.now() - lastUpdate) / 1000));
       updated.textContent = fill(data.updatedTemplate, { seconds: seconds });
     }
+    updated.classList.toggle("is-stale", !online);
+    checkDay(now);
   }
 
   // --- Start ---------------------------------------------------------------------
@@ -328,10 +373,19 @@
 
   tick();
   setInterval(tick, 1000);
-  window.CounterLive.connect({
+  live = window.CounterLive.connect({
     path: data.socket,
+    screen: {
+      kind: "display",
+      sound: function () {
+        return soundOn;
+      },
+    },
     onSnapshot: onSnapshot,
     onMessage: onMessage,
     onStatus: onStatus,
+    onActivity: function () {
+      lastUpdate = Date.now(); // heard from the server: what is shown is current
+    },
   });
 })();

@@ -192,3 +192,26 @@ def test_the_kiosk_waiting_counts_follow_tickets_issued_elsewhere(
     assert Ticket.objects.filter(business_type__prefix="C").count() == 2
     expect(page.locator("#kiosk-offline")).to_be_hidden()
     page.close()
+
+
+def test_a_desk_page_signed_out_elsewhere_stops_retrying_and_says_so(
+    server: Daphne, officer: User, desk: Desk, browser: Browser
+) -> None:
+    StaffProfile.objects.filter(user=officer).update(desk=desk)
+    page = browser.new_page(locale="en-US", viewport=DESKTOP)
+    sign_in(page, server)
+    page.wait_for_url("**/desk/1/")
+    attempts: list[str] = []
+    page.on("websocket", lambda ws: attempts.append(ws.url) if "/desks/" in ws.url else None)
+    page.wait_for_timeout(500)
+
+    page.context.clear_cookies()  # the session is gone (signed out in another tab, expired)
+    server.stop()
+    server.start()  # the desk socket comes back without a session and is refused (4401)
+    alert = page.locator("#desk-alert")
+    expect(alert).to_have_text("This desk no longer accepts this sign-in. Please sign in again.", timeout=30_000)
+    refused = len(attempts)
+    assert refused >= 1
+    page.wait_for_timeout(3000)
+    assert len(attempts) == refused  # no retry after a refusal
+    page.close()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import json
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 from unittest import mock
 
@@ -11,11 +14,15 @@ import pytest
 import pytest_asyncio
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.core.cache import cache
 from django.db import connections, transaction
+from django.test import Client
+from django.utils import timezone
 
 from counter.asgi import application
-from queueing import broadcast, services
-from queueing.models import Desk, Event, Site, Ticket
+from queueing import broadcast, screens, services
+from queueing.models import CallLatency, Desk, Event, Site, Ticket
+from tests.conftest import make_staff
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -44,19 +51,22 @@ async def messages(socket: WebsocketCommunicator, count: int) -> list[dict[str, 
     return [json.loads(await socket.receive_from(timeout=5)) for _ in range(count)]
 
 
-async def test_display_gets_a_snapshot_then_a_call(site: Site, desk: Desk, issue: Issue) -> None:
+async def test_display_gets_a_snapshot_then_one_call_frame_per_write(site: Site, desk: Desk, issue: Issue) -> None:
     await sync_to_async(issue)("A")
     socket, first = await connect("/ws/v1/sites/hall/display/")
     assert first["type"] == "snapshot"
     assert {w["business_type"]: w["waiting"] for w in first["waiting"]}["A"] == 1
     await sync_to_async(services.call_next)(desk=desk, actor=services.Actor.system())
-    received = await messages(socket, 3)
-    kinds = [m["type"] for m in received]
-    assert kinds == ["call", "desk", "queue"]
-    call = received[0]
+    call = json.loads(await socket.receive_from(timeout=5))
+    # The SPEC's call, with the id a screen acknowledges and the write's other parts.
+    assert call["type"] == "call"
     assert (call["number"], call["desk"], call["recall"]) == ("A001", "1", False)
-    assert {m["version"] for m in received} == {first["version"] + 1}
-    assert await socket.receive_nothing(timeout=0.2)
+    assert call["version"] == first["version"] + 1
+    event = await sync_to_async(Event.objects.get)(kind="ticket.called")
+    assert call["id"] == event.pk
+    assert [(d["number"], d["ticket"], d["ticket_status"]) for d in call["desks"]] == [("1", "A001", "called")]
+    assert {w["business_type"]: w["waiting"] for w in call["waiting"]}["A"] == 0
+    assert await socket.receive_nothing(timeout=0.2)  # one frame, not three
     await socket.disconnect()
 
 
@@ -67,14 +77,24 @@ async def test_one_write_is_one_version_even_with_two_events(site: Site, desk: D
     socket, first = await connect("/ws/v1/sites/hall/display/")
     # Finishing A001 (no-show) and calling A002 happen in one transaction.
     await sync_to_async(services.call_next)(desk=desk, actor=services.Actor.system())
-    received = await messages(socket, 3)
-    assert {m["version"] for m in received} == {first["version"] + 1}
+    received = await messages(socket, 1)
+    assert [(m["type"], m["number"], m["version"]) for m in received] == [("call", "A002", first["version"] + 1)]
+    assert await socket.receive_nothing(timeout=0.2)
     versions = await sync_to_async(
         lambda: set(
             Event.objects.filter(kind__in=["ticket.no_show", "ticket.called"]).values_list("version", flat=True)
         )
     )()
     assert first["version"] + 1 in versions
+    await socket.disconnect()
+
+
+async def test_an_issue_is_one_update_frame_with_the_waiting_counts(site: Site, desk: Desk, issue: Issue) -> None:
+    socket, first = await connect("/ws/v1/sites/hall/display/")
+    await sync_to_async(issue)("B")
+    update = json.loads(await socket.receive_from(timeout=5))
+    assert (update["type"], update["version"], update["desks"]) == ("update", first["version"] + 1, [])
+    assert {w["business_type"]: w["waiting"] for w in update["waiting"]}["B"] == 1
     await socket.disconnect()
 
 
@@ -162,3 +182,198 @@ async def test_desk_socket_refuses_a_wrong_token(site: Site, desk: Desk) -> None
     await socket.send_to(text_data=json.dumps({"type": "auth", "token": "wrong"}))
     closed = await socket.receive_output(timeout=5)
     assert closed == {"type": "websocket.close", "code": 4401}
+
+
+# --- Screens: heartbeats, acknowledgements, junk ---------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _no_screens_left_over() -> Iterator[None]:
+    cache.clear()
+    yield
+    cache.clear()
+    screens._buffer.clear()
+
+
+def heartbeat(name: str, kind: str = "display", sound: bool | None = True) -> str:
+    return json.dumps({"type": "heartbeat", "screen": name, "kind": kind, "sound": sound})
+
+
+async def desk_socket(desk: Desk) -> tuple[WebsocketCommunicator, dict[str, Any]]:
+    token = await sync_to_async(services.create_desk_token)(desk=desk)
+    await sync_to_async(broadcast.drain)()
+    socket = WebsocketCommunicator(application, f"/ws/v1/sites/hall/desks/{desk.number}/", headers=ORIGIN)
+    connected, _ = await socket.connect()
+    assert connected
+    await socket.send_to(text_data=json.dumps({"type": "auth", "token": token}))
+    return socket, json.loads(await socket.receive_from(timeout=5))
+
+
+async def test_a_heartbeat_puts_the_screen_on_its_sites_desks(site: Site, desk: Desk) -> None:
+    officer, snapshot = await desk_socket(desk)
+    assert snapshot["screens"]["screens"] == []
+    display, _ = await connect("/ws/v1/sites/hall/display/")
+    await display.send_to(text_data=heartbeat("lobby-1", sound=False))
+    assert json.loads(await display.receive_from(timeout=5)) == {"type": "heartbeat.ok"}
+    told = json.loads(await officer.receive_from(timeout=5))
+    assert told["type"] == "screens"
+    [screen] = told["screens"]
+    assert (screen["name"], screen["kind"], screen["connected"], screen["sound"], screen["stale"]) == (
+        "lobby-1",
+        "display",
+        True,
+        False,
+        False,
+    )
+    assert screen["since"].endswith("Z") and screen["age"] == 0
+
+    await display.disconnect()  # the screen goes: the desks hear at once, the alert follows a minute later
+    gone = json.loads(await officer.receive_from(timeout=5))
+    assert [(s["name"], s["connected"]) for s in gone["screens"]] == [("lobby-1", False)]
+    later = await sync_to_async(screens.site_screens)(site_id=site.pk, now=time.time() + screens.STALE_SECONDS + 1)
+    assert [(s["name"], s["stale"]) for s in later] == [("lobby-1", True)]
+    await officer.disconnect()
+
+
+async def test_an_acknowledged_call_becomes_a_latency_sample(site: Site, desk: Desk, issue: Issue) -> None:
+    await sync_to_async(issue)("A")
+    await sync_to_async(issue)("A")
+    display, _ = await connect("/ws/v1/sites/hall/display/")
+    await display.send_to(text_data=heartbeat("hall-tv"))
+    await display.receive_from(timeout=5)
+    await sync_to_async(services.call_next)(desk=desk, actor=services.Actor.system())
+    call = json.loads(await display.receive_from(timeout=5))
+    await asyncio.sleep(0.05)
+    await display.send_to(text_data=json.dumps({"type": "ack", "id": call["id"]}))
+    await display.send_to(text_data=json.dumps({"type": "ack", "id": call["id"]}))  # twice: counted once
+    await display.send_to(text_data=json.dumps({"type": "ack", "id": call["id"] + 1000}))  # never sent to it
+    await display.send_to(text_data=json.dumps({"type": "snapshot.request"}))
+    await display.receive_from(timeout=5)  # every frame before it has been read
+    assert await sync_to_async(screens.flush)() == 1
+    [sample] = await sync_to_async(list)(CallLatency.objects.all())
+    assert (sample.call, sample.screen, sample.site_id) == (call["id"], "hall-tv", site.pk)
+    assert 50 <= sample.milliseconds < 5000
+    day = await sync_to_async(screens.latency_of_day)(site=site)
+    assert (day["samples"], day["p50_ms"], day["p95_ms"]) == (1, sample.milliseconds, sample.milliseconds)
+    await display.disconnect()
+
+
+async def test_bad_huge_and_unknown_frames_are_ignored(site: Site, desk: Desk) -> None:
+    display, first = await connect("/ws/v1/sites/hall/display/")
+    junk = [
+        "not json",
+        "[]",
+        "x" * 100_000,
+        json.dumps({"type": "nope"}),
+        json.dumps({"type": "ack", "id": "1"}),
+        json.dumps({"type": "ack", "id": True}),
+        json.dumps({"type": "ack"}),
+        json.dumps({"type": "heartbeat", "screen": 42, "kind": "display"}),
+        json.dumps({"type": "heartbeat", "screen": "tv", "kind": "toaster"}),
+        json.dumps({"type": "heartbeat", "screen": "tv", "kind": "display", "sound": "loud"}),
+        json.dumps({"type": "heartbeat", "screen": "\u0000\u200b \n", "kind": "display"}),
+        json.dumps({"type": "heartbeat", "screen": "big" * 2000, "kind": "display"}),  # over the frame limit
+    ]
+    for frame in junk:
+        await display.send_to(text_data=frame)
+    assert await display.receive_nothing(timeout=0.3)
+    assert await sync_to_async(screens.site_screens)(site_id=site.pk) == []
+    # A long name with markup is cut and kept as text (the page escapes it).
+    await display.send_to(text_data=heartbeat("<b>" + "x" * 100 + "\u0007", kind="kiosk", sound=None))
+    assert json.loads(await display.receive_from(timeout=5))["type"] == "heartbeat.ok"
+    # One name per connection: another name on the same socket is ignored.
+    await display.send_to(text_data=heartbeat("someone-else"))
+    await display.send_to(text_data=json.dumps({"type": "snapshot.request"}))
+    assert json.loads(await display.receive_from(timeout=5)) == first
+    [screen] = await sync_to_async(screens.site_screens)(site_id=site.pk)
+    assert screen["name"] == "<b>" + "x" * (screens.MAX_NAME - 3)
+    assert (screen["kind"], screen["sound"]) == ("kiosk", None)
+    await display.disconnect()
+
+
+async def test_a_transfer_updates_the_counts_of_both_queues(site: Site, desk: Desk, issue: Issue, reason: Any) -> None:
+    await sync_to_async(issue)("A")
+    await sync_to_async(issue)("A")
+    await sync_to_async(services.call_next)(desk=desk, actor=services.Actor.system())
+    await sync_to_async(services.start)(desk=desk, actor=services.Actor.system())
+    display, first = await connect("/ws/v1/sites/hall/display/")
+    before = {w["business_type"]: w["waiting"] for w in first["waiting"]}
+    assert (before["A"], before["B"]) == (1, 0)
+    await sync_to_async(services.transfer)(
+        desk=desk, prefix="B", reason_code=reason.code, actor=services.Actor.system()
+    )
+    frame = json.loads(await display.receive_from(timeout=5))
+    after = {w["business_type"]: w["waiting"] for w in frame["waiting"]}
+    assert (frame["type"], after["A"], after["B"]) == ("update", 1, 1)
+    assert [(d["number"], d["ticket"]) for d in frame["desks"]] == [("1", None)]
+    await display.disconnect()
+
+
+async def test_pausing_and_opening_a_desk_send_fresh_estimates(
+    site: Site, desk: Desk, issue: Issue, reason: Any
+) -> None:
+    await sync_to_async(issue)("B")
+    display, first = await connect("/ws/v1/sites/hall/display/")
+    assert {w["business_type"]: w["open_desks"] for w in first["waiting"]}["B"] == 1
+    await sync_to_async(services.pause_desk)(desk=desk, reason_code=reason.code, actor=services.Actor.system())
+    paused = json.loads(await display.receive_from(timeout=5))
+    assert paused["type"] == "update" and paused["desks"][0]["state"] == "paused"
+    assert {w["business_type"]: w["open_desks"] for w in paused["waiting"]}["B"] == 0
+    await sync_to_async(services.resume_desk)(desk=desk, actor=services.Actor.system())
+    resumed = json.loads(await display.receive_from(timeout=5))
+    assert {w["business_type"]: w["open_desks"] for w in resumed["waiting"]}["B"] == 1
+    await display.disconnect()
+
+
+async def test_a_display_left_open_over_midnight_gets_the_new_days_empty_queue(
+    site: Site, desk: Desk, issue: Issue
+) -> None:
+    yesterday = timezone.now() - dt.timedelta(days=1)
+
+    def yesterdays_queue() -> None:
+        for _ in range(3):
+            services.issue_ticket(site=site, prefix="A", actor=services.Actor.system(), now=yesterday)
+        services.call_next(desk=desk, actor=services.Actor.system(), now=yesterday)
+        # The fixtures opened the desk today; the hall's last write was in fact yesterday.
+        Site.objects.filter(pk=site.pk).update(current_day=site.service_day(yesterday))
+
+    await sync_to_async(yesterdays_queue)()
+    with mock.patch("django.utils.timezone.now", return_value=yesterday):
+        display, first = await connect("/ws/v1/sites/hall/display/")
+    assert first["recent_calls"][0]["number"] == "A001"
+    assert {w["business_type"]: w["waiting"] for w in first["waiting"]}["A"] == 2
+    # The first write of the new day (here the timer's `expire_tickets`) changes the day.
+    assert await sync_to_async(services.roll_over_day)(site=site) == 3
+    fresh = json.loads(await display.receive_from(timeout=5))
+    assert fresh["type"] == "snapshot"
+    assert fresh["service_day"] == site.service_day(timezone.now()).isoformat() != first["service_day"]
+    assert fresh["recent_calls"] == []
+    assert {w["business_type"]: w["waiting"] for w in fresh["waiting"]}["A"] == 0
+    assert all(d["ticket"] is None for d in fresh["desks"])
+    await display.disconnect()
+
+
+async def test_a_desk_socket_with_another_sites_session_is_refused_for_good(site: Site, desk: Desk) -> None:
+    def stranger_cookie() -> bytes:
+        other = Site.objects.create(slug="elsewhere", name="别处")
+        user = make_staff("stranger", other)
+        client = Client()
+        client.force_login(user)
+        return f"sessionid={client.cookies['sessionid'].value}".encode()
+
+    cookie = await sync_to_async(stranger_cookie)()
+    socket = WebsocketCommunicator(application, "/ws/v1/sites/hall/desks/1/", headers=[*ORIGIN, (b"cookie", cookie)])
+    connected, _ = await socket.connect()
+    assert connected
+    closed = await socket.receive_output(timeout=5)
+    assert closed == {"type": "websocket.close", "code": 4403}
+
+
+async def test_a_new_notice_line_reaches_the_displays_without_a_version(site: Site) -> None:
+    display, first = await connect("/ws/v1/sites/hall/display/")
+    assert (first["display_message"], first["display_message_en"]) == ("", "")
+    await sync_to_async(Site.objects.filter(pk=site.pk).update)(display_message="今天下午停办", display_message_en="")
+    await sync_to_async(broadcast.notice_changed)(site.pk)  # what the admin does on save
+    notice = json.loads(await display.receive_from(timeout=5))
+    assert notice == {"type": "notice", "display_message": "今天下午停办", "display_message_en": ""}
+    await display.disconnect()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,8 +12,9 @@ import pytest
 from django.conf import settings
 from websockets.sync.client import ClientConnection, connect
 
+from queueing import screens as screens_module
 from queueing import services
-from queueing.models import Desk, Site
+from queueing.models import CallLatency, Desk, Site
 from tests.servers import Daphne
 
 pytestmark = [pytest.mark.live, pytest.mark.django_db(transaction=True)]
@@ -69,7 +71,9 @@ def test_a_reconnecting_display_gets_the_apis_snapshot(worker: Daphne, desk: Des
     with display(worker) as again:
         snapshot_again = first(again)
     api = httpx.get(f"{worker.url}/api/v1/sites/hall/snapshot/").json()
-    assert snapshot_again == {"type": "snapshot", **api}
+    # The API's snapshot, plus the lobby's notice line (a display-only field).
+    notice = {"display_message": "", "display_message_en": ""}
+    assert snapshot_again == {"type": "snapshot", **api, **notice}
     assert snapshot_again["recent_calls"][0]["number"] == "A001"
 
 
@@ -89,3 +93,36 @@ def test_a_call_on_one_worker_reaches_a_display_on_another(site: Site, desk: Des
     finally:
         for worker in workers:
             worker.stop()
+
+
+def test_a_screens_heartbeat_reaches_the_desks_and_its_ack_times_the_call(
+    worker: Daphne, site: Site, desk: Desk, issue: Any
+) -> None:
+    issue("A")
+    token = services.create_desk_token(desk=desk)
+    desk_url = worker.url.replace("http://", "ws://") + "/ws/v1/sites/hall/desks/1/"
+    with connect(desk_url, origin="http://127.0.0.1", open_timeout=10) as officer, display(worker) as tv:
+        officer.send(json.dumps({"type": "auth", "token": token}))
+        assert first(officer)["screens"]["screens"] == []
+        first(tv)
+        tv.send(json.dumps({"type": "heartbeat", "screen": "大厅-1", "kind": "display", "sound": True}))
+        assert next_of_type(tv, "heartbeat.ok") == {"type": "heartbeat.ok"}
+        screens = next_of_type(officer, "screens")["screens"]
+        assert [(s["name"], s["kind"], s["sound"], s["connected"]) for s in screens] == [
+            ("大厅-1", "display", True, True)
+        ]
+
+        response = httpx.post(
+            f"{worker.url}/api/v1/sites/hall/desks/1/call-next/", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 200
+        call = next_of_type(tv, "call")
+        tv.send(json.dumps({"type": "ack", "id": call["id"]}))
+        # The server writes its samples in batches, within a few seconds.
+        deadline = time.monotonic() + 15
+        while not CallLatency.objects.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        sample = CallLatency.objects.get()
+        assert (sample.call, sample.screen) == (call["id"], "大厅-1")
+        assert 0 <= sample.milliseconds < 5000
+        assert screens_module.latency_of_day(site=site)["samples"] == 1
