@@ -155,6 +155,8 @@
       el.checklistNote.textContent = msgs.checklist_empty;
     }
     updateButtons();
+    // For the panels that follow the desk (the checklist and notice panel).
+    root.dispatchEvent(new CustomEvent("desk:state", { detail: state }));
   }
 
   // Buttons that make no sense now are disabled as a hint; the keyboard still
@@ -414,14 +416,27 @@
     }, queueOnline ? SAFETY_POLL_MS : config.poll_ms);
   }
 
+  // The screens panel (desk_screens.js) draws what the desk socket says about the site's screens.
+  function screens(message) {
+    document.dispatchEvent(new CustomEvent("counter:screens", { detail: message }));
+  }
+
   function connectSockets() {
     if (!window.CounterLive) return;
     if (root.dataset.deskSocket) {
       window.CounterLive.connect({
         path: root.dataset.deskSocket,
-        onSnapshot: paintLive,
+        onSnapshot: function (message) {
+          paintLive(message);
+          if (message.screens) screens(message.screens);
+        },
         onMessage: function (message) {
           if (message.type === "desk") paintLive(message);
+          else if (message.type === "screens") screens(message);
+        },
+        onRefused: function () {
+          // Signed out elsewhere, or no longer at this site: the socket has stopped retrying.
+          showAlert(root.dataset.refusedMessage, "refused");
         },
         onStatus: function (online) {
           deskOnline = online;

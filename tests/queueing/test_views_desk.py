@@ -146,3 +146,18 @@ def test_the_desk_page_has_no_inline_script_or_style(signed_in: Client, desk: De
 
 def test_an_unknown_desk_number_is_a_404(signed_in: Client, desk: Desk) -> None:
     assert signed_in.get("/desk/99/").status_code == 404
+
+
+def test_the_desk_page_has_the_checklist_and_notice_panel_of_its_own_desk(
+    signed_in: Client, officer: User, desk: Desk, issue: Issue, by_officer: services.Actor
+) -> None:
+    StaffProfile.objects.filter(user=officer).update(desk=desk)
+    issue("A")
+    services.call_next(desk=desk, actor=by_officer)
+    body = signed_in.get("/desk/1/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="desk-notice"' in body
+    assert 'data-notice-url="/api/v1/sites/hall/desks/1/notice/"' in body
+    assert 'data-checklist-url="/api/v1/sites/hall/business-types/PREFIX/checklist/"' in body
+    assert "Issue missing-documents notice" in body
+    assert 'id="checklist-type" class="checklist-type">A · 户口迁移<' in body  # desk.js keeps filling it
+    assert body.index("queueing/desk.js") < body.index("queueing/desk_notice.js")
