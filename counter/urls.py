@@ -12,4 +12,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("queueing.urls")),
     path("", include("notices.urls")),
+    path("", include("supervision.urls")),
 ]

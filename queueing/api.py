@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Router
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.responses import Status, codes_4xx
+from ninja.responses import Status
 
 from queueing import ratelimit, selectors, services
 from queueing.auth import desk_actor, desk_auth
@@ -35,7 +35,10 @@ from queueing.schemas import (
 
 log = logging.getLogger(__name__)
 router = Router()
-ERRORS: dict[Any, Any] = {codes_4xx: ErrorOut, 503: ErrorOut}
+# Every error status an endpoint can answer, in the one error shape. Ninja's
+# `codes_4xx` lacks 422, the status of its own schema validation.
+ERROR_CODES = frozenset({400, 401, 403, 404, 405, 409, 413, 415, 422, 429})
+ERRORS: dict[Any, Any] = {ERROR_CODES: ErrorOut, 503: ErrorOut}
 RETRY_AFTER_DB = 5
 IDEMPOTENCY_KEY_MAX = 200
 
@@ -359,6 +362,7 @@ def desk_close(request: HttpRequest, site: str, number: int) -> DeskActionOut:
 
 def build_api() -> NinjaAPI:
     from notices.api import router as notices_router  # it builds on this module's lookups
+    from supervision.api import router as supervision_router
 
     api = NinjaAPI(
         title="Counter API",
@@ -369,4 +373,5 @@ def build_api() -> NinjaAPI:
     install_error_handlers(api)
     api.add_router("/", router)
     api.add_router("/", notices_router)
+    api.add_router("/", supervision_router)
     return api

@@ -24,6 +24,13 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "notices.view_checklistversion",
         "notices.view_checklistitem",
         "notices.view_notice",
+        "supervision.view_rating",
+        "supervision.view_followupcase",
+        "supervision.change_followupcase",
+        "supervision.view_caseaction",
+        "supervision.view_complaint",
+        "supervision.change_complaint",
+        "supervision.view_complaintreply",
     ],
     ADMINISTRATOR: [
         f"queueing.{action}_{model}"
@@ -39,6 +46,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         for action in ("view", "add", "change", "delete")
     ]
     + ["notices.view_notice"]
+    + [f"supervision.view_{model}" for model in ("rating", "followupcase", "caseaction", "complaint", "complaintreply")]
     + ["queueing.view_ticket", "queueing.view_event", "auth.view_user", "auth.add_user", "auth.change_user"],
 }  # fmt: skip
 

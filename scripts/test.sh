@@ -12,7 +12,7 @@ python manage.py collectstatic --noinput -v0
 
 ruff check .
 ruff format --check .
-mypy counter queueing notices
+mypy counter queueing notices supervision
 python manage.py makemigrations --check --dry-run -v1
 python manage.py check
 

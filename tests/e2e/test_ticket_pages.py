@@ -149,3 +149,34 @@ def test_an_unknown_ticket_gets_a_friendly_404(server: Daphne, browser: Browser,
     assert response is not None and response.status == 404
     expect(page.locator("h1")).to_have_text("Ticket not found")
     page.close()
+
+
+def test_a_finished_visit_is_rated_once_on_the_phone(
+    server: Daphne, desk: Desk, issue: Callable[..., Ticket], browser: Browser
+) -> None:
+    from supervision.models import Rating
+
+    ticket = issue("A")
+    system = services.Actor.system()
+    services.call_next(desk=desk, actor=system)
+    services.start(desk=desk, actor=system)
+    page = browser.new_page(locale="en-US", viewport=PHONE)
+    page.goto(f"{server.url}/t/{ticket.token}/")
+    form = page.locator("[data-rating-form]")
+    expect(form).to_be_hidden()  # not before the visit is done
+    token = services.create_desk_token(desk=desk)
+    done = httpx.post(  # through the server, so that it reaches the phone's socket
+        f"{server.url}/api/v1/sites/{desk.site.slug}/desks/{desk.number}/complete/",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert done.status_code == 200
+    expect(form).to_be_visible()
+    page.locator('[data-criterion="overall"] input[value="5"]').check(force=True)
+    page.get_by_role("button", name="Submit rating").click()
+    expect(page.locator("[data-rating-thanks]")).to_be_visible()
+    rating = Rating.objects.get(ticket=ticket)
+    assert (rating.overall, rating.channel) == (5, "phone")
+    page.reload()  # rated already: thanks, no second form
+    expect(page.locator("[data-rating-thanks]")).to_be_visible()
+    expect(page.locator(".rating-form")).to_be_hidden()
+    page.close()
