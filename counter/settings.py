@@ -1,5 +1,6 @@
 """Counter's one settings module, driven by the environment (see README "Configuration")."""
 
+import datetime as dt
 from pathlib import Path
 
 import environ
@@ -33,12 +34,15 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "ninja",
     "channels",
+    "axes",
     "queueing",
     "notices",
+    "supervision",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "queueing.middleware.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -48,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into its refusal.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "counter.urls"
@@ -121,7 +127,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            "BACKEND": "counter.layers.LobbyChannelLayer",
             # group_send drops messages for a full channel; leave room for bursts.
             "CONFIG": {"capacity": 1000},
         }
@@ -145,6 +151,17 @@ PASSWORD_HASHERS = env.list(
         "django.contrib.auth.hashers.ScryptPasswordHasher",
     ],
 )
+AUTHENTICATION_BACKENDS = [
+    "queueing.auth.SignInGuard",  # django-axes: refuses a locked-out sign-in before the password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Brute-force protection: a username is locked from one address after this many
+# failed sign-ins, for this long; other officers and other addresses sign in as usual.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "queueing.ratelimit.client_address"  # X-Forwarded-For only from COUNTER_TRUSTED_PROXIES
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/desk/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"
@@ -186,10 +203,31 @@ SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 if env.bool("SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+SILENCED_SYSTEM_CHECKS = [
+    # SECURE_SSL_REDIRECT stays off by default (SPEC "Running it"): TLS ends at the
+    # reverse proxy, which redirects plain HTTP itself; SECURE_SSL_REDIRECT=1 turns it on.
+    "security.W008",
+]
+# Content-Security-Policy (django-csp): the pages carry no inline script or style.
+# connect-src names ws:/wss: for the live sockets, which 'self' does not cover in every browser.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'", "ws:", "wss:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],  # the kiosk prints from a frame of its own origin
+    },
+}
 
 # --- Counter --------------------------------------------------------------
 # Kiosk issuance limit per client address and minute (0 turns it off).
@@ -197,6 +235,9 @@ COUNTER_KIOSK_RATE_LIMIT = env.int("COUNTER_KIOSK_RATE_LIMIT", default=30)
 # Threads serving HTTP requests in one daphne process (counter.handlers); keep
 # it below the PostgreSQL pool's DATABASE_POOL_MAX.
 COUNTER_HTTP_THREADS = env.int("COUNTER_HTTP_THREADS", default=8)
+# A screen not heard of for this long raises an alert on its site's desks
+# (heartbeats come every 15 s).
+COUNTER_SCREEN_STALE_SECONDS = env.int("COUNTER_SCREEN_STALE_SECONDS", default=60)
 # Addresses of reverse proxies whose X-Forwarded-For is believed.
 COUNTER_TRUSTED_PROXIES = env.list("COUNTER_TRUSTED_PROXIES", default=[])
 

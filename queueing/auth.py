@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
@@ -70,3 +71,17 @@ def desk_actor(request: HttpRequest, desk: Desk) -> Actor:
     if not works_at(auth, desk.site):
         raise Forbidden()
     return Actor(kind="officer", user=auth, address=address)
+
+
+class SignInGuard(AxesStandaloneBackend):  # type: ignore[misc]  # axes has no type hints
+    """django-axes' lockout check on every sign-in that comes with a request (the form, the admin).
+
+    A sign-in without a request (a management command, the shell) comes from no
+    address: there is nothing to count, and axes would refuse it outright.
+    """
+
+    def authenticate(self, request: HttpRequest | None, *args: Any, **kwargs: Any) -> None:
+        if request is None:
+            return None
+        super().authenticate(request, *args, **kwargs)
+        return None

@@ -81,7 +81,12 @@ def test_show_me_what_to_bring_shows_the_full_list_and_a_qr_code_to_take_along(
 
     qr = bring.locator('img[data-field="qr"]')
     expect(qr).to_have_attribute("src", "/kiosk/hall/checklist/A/qr.svg?v=1")
-    page.wait_for_function("document.querySelector('[data-screen=bring] img.qr').naturalWidth > 100")
+    # (not wait_for_function: the page's CSP refuses the string it compiles)
+    for _ in range(200):
+        if page.evaluate("document.querySelector('[data-screen=bring] img.qr').naturalWidth") > 100:
+            break
+        page.wait_for_timeout(50)
+    assert page.evaluate("document.querySelector('[data-screen=bring] img.qr').naturalWidth") > 100
     expect(bring.locator('[data-field="address"]')).to_have_text(f"{server.url}/notices/hall/A/?v=1")
     second = bring.locator(".doc").nth(1)
     expect(second.locator(".doc-copies")).to_have_text("2 copies")
