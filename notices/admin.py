@@ -145,6 +145,26 @@ class NoticeAdmin(ReadOnlyAdmin):
     list_filter = ["site", "business_type", "issued_at"]
     search_fields = ["code", "ticket__number"]
     date_hierarchy = "issued_at"
+    fields = (
+        "display_code",
+        "site",
+        "business_type",
+        "ticket",
+        "desk",
+        "officer",
+        "checklist_version",
+        "missing",
+        "note",
+        "issued_at",
+        "expires_at",
+        "redeemed_at",
+        "redeemed_ticket",
+    )
+    readonly_fields = fields
+
+    @admin.display(description=_("missing documents"))
+    def missing(self, obj: Notice) -> str:
+        return "; ".join(item.name for item in obj.items.all())
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Notice]:
         return super().get_queryset(request).select_related("site", "business_type", "ticket", "desk", "officer")
