@@ -111,3 +111,84 @@ def test_a_session_without_the_csrf_token_cannot_act(hall: dict[str, Any]) -> No
     response = client.post("/api/v1/sites/hall/desks/1/call-next/")
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "forbidden"
+
+
+# --- Every operation of the API ------------------------------------------------------
+# Written out here on purpose; test_the_table_covers_every_operation compares it with the OpenAPI document.
+
+DESK_ACTIONS = [
+    "call-next", "recall", "start", "complete", "no-show", "call", "requeue", "priority", "transfer", "pause",
+    "resume", "open", "close", "notice",
+]  # fmt: skip
+PUBLIC = [
+    ("GET", "/api/v1/sites/{site}/business-types/"),
+    ("POST", "/api/v1/sites/{site}/tickets/"),
+    ("GET", "/api/v1/tickets/{token}/"),
+    ("POST", "/api/v1/tickets/{token}/cancel/"),
+    ("GET", "/api/v1/sites/{site}/snapshot/"),
+    ("GET", "/api/v1/sites/{site}/reasons/"),
+    ("GET", "/api/v1/sites/{site}/business-types/{prefix}/checklist/"),
+    ("GET", "/api/v1/notices/{code}/"),
+    ("GET", "/api/v1/tickets/{token}/rating/"),
+    ("POST", "/api/v1/tickets/{token}/rating/"),
+    ("POST", "/api/v1/ratings/{handle}/"),
+]
+DESK = [("GET", "/api/v1/sites/{site}/desks/{number}/")] + [
+    ("POST", f"/api/v1/sites/{{site}}/desks/{{number}}/{action}/") for action in DESK_ACTIONS
+]
+SUPERVISION = [("GET", "/api/v1/sites/{site}/supervision/today/")]
+BODIES = {
+    "call": '{"number": "A001", "reason": "returned"}',
+    "requeue": '{"number": "A001", "reason": "returned"}',
+    "priority": '{"number": "A001", "reason": "returned"}',
+    "transfer": '{"business_type": "B", "reason": "returned"}',
+    "notice": '{"note": "户主同意书"}',
+}
+PASSES = "passes"  # any answer but 401 and 403: the credentials were accepted (the state decides the rest)
+#          anonymous  device_a  officer_a  supervisor_a  officer_b  admin  revoked
+DESK_OF_A = (401, PASSES, PASSES, PASSES, 403, PASSES, 401)
+DESK_OF_B = (401, 403, 403, 403, PASSES, PASSES, 401)
+
+
+def fill(path: str, hall: dict[str, Any], *, site: str = "hall", number: int = 1) -> str:
+    return (
+        path.replace("{site}", site)
+        .replace("{number}", str(number))
+        .replace("{token}", hall["ticket"].token)
+        .replace("{prefix}", "A")
+        .replace("{code}", "ZZZZ-ZZZZ")
+        .replace("{handle}", "not-a-handle")
+    )
+
+
+def outcome(status: int) -> int | str:
+    return status if status in (401, 403) else PASSES
+
+
+def test_the_table_covers_every_operation(client: Client, db: Any) -> None:
+    document = client.get("/api/v1/openapi.json").json()
+    operations = {(method.upper(), path) for path, ops in document["paths"].items() for method in ops}
+    assert operations == set(PUBLIC) | set(DESK) | set(SUPERVISION)
+
+
+@pytest.mark.parametrize(("method", "path"), DESK)
+def test_every_desk_operation_takes_only_that_desk_s_credentials(method: str, path: str, hall: dict[str, Any]) -> None:
+    for target, expected in ((("hall", 1), DESK_OF_A), (("other", 7), DESK_OF_B)):
+        got = []
+        for role in ROLES:
+            client, headers = client_for(role, hall)
+            url = fill(path, hall, site=target[0], number=target[1])
+            body = BODIES.get(path.rsplit("/", 2)[-2], "{}")  # valid, so that only the credentials decide
+            response = client.generic(method, url, data=body, content_type="application/json", headers=headers)
+            got.append(outcome(response.status_code))
+            assert response.status_code < 500, (role, url, response.content)
+        assert dict(zip(ROLES, got, strict=True)) == dict(zip(ROLES, expected, strict=True)), target
+
+
+@pytest.mark.parametrize(("method", "path"), PUBLIC)
+def test_public_operations_ask_no_credentials_and_ignore_bad_ones(method: str, path: str, hall: dict[str, Any]) -> None:
+    for role in ROLES:
+        client, headers = client_for(role, hall)
+        body = '{"business_type": "A"}' if path.endswith("/tickets/") else "{}"
+        response = client.generic(method, fill(path, hall), data=body, content_type="application/json", headers=headers)
+        assert response.status_code not in (401, 403, 500), (role, path, response.content)
