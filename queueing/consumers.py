@@ -13,6 +13,7 @@ import contextlib
 import functools
 import json
 import time
+from collections.abc import Callable
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -59,10 +60,19 @@ class QueueConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels h
     async def open(self) -> None:
         raise NotImplementedError
 
-    async def join(self, group: str, snapshot: dict[str, Any]) -> None:
-        self.group = group
-        await self.channel_layer.group_add(group, self.channel_name)
-        await self.send(text_data=broadcast.dumps(snapshot))
+    async def join(self, group: str, snapshot: Callable[[], dict[str, Any]]) -> None:
+        """Subscribe, then read and send the snapshot.
+
+        In this order a write that commits while the socket connects is either
+        in the snapshot or in a message that follows it (Channels hands this
+        consumer its group's messages only after this handler returns). Read
+        before subscribing, a write between the two would be lost, and a
+        page would keep the state from before it.
+        """
+        if self.group is None:
+            self.group = group
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.send(text_data=broadcast.dumps(await database_sync_to_async(snapshot)()))
 
     async def disconnect(self, code: int) -> None:
         if self.group is not None:
@@ -222,22 +232,15 @@ class TicketConsumer(QueueConsumer):
 
     async def open(self) -> None:
         token = self.scope["url_route"]["kwargs"]["token"]
-        payload = await database_sync_to_async(self._snapshot)(token)
-        if payload is None:
+        if not await database_sync_to_async(Ticket.objects.filter(token=token).exists)():
             await self.close(code=CLOSE_NOT_FOUND)
             return
         await self.accept()
-        await self.join(broadcast.ticket_group(token), payload)
+        await self.join(broadcast.ticket_group(token), functools.partial(self._snapshot, token))
 
     @staticmethod
-    def _snapshot(token: str) -> dict[str, Any] | None:
-        ticket = (
-            Ticket.objects.select_related("site", "business_type", "desk", "checklist_version")
-            .filter(token=token)
-            .first()
-        )
-        if ticket is None:
-            return None
+    def _snapshot(token: str) -> dict[str, Any]:
+        ticket = Ticket.objects.select_related("site", "business_type", "desk", "checklist_version").get(token=token)
         return {**broadcast.ticket_payload(ticket), "type": "snapshot"}
 
 
@@ -279,8 +282,7 @@ class DeskConsumer(QueueConsumer):
 
     async def start(self) -> None:
         assert self.desk is not None
-        snapshot = await database_sync_to_async(self._snapshot)()
-        await self.join(broadcast.desk_group(self.desk.pk), snapshot)
+        await self.join(broadcast.desk_group(self.desk.pk), self._snapshot)
         if self.pusher is None:
             await self.channel_layer.group_add(broadcast.screens_group(self.desk.site_id), self.channel_name)
             self.pusher = asyncio.ensure_future(self._push_screens())

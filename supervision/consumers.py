@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -32,7 +33,7 @@ class RatingTabletConsumer(QueueConsumer):
             return
         self.desk = desk
         await self.accept()
-        await self.join(broadcast.rating_group(desk.pk), await self.snapshot())
+        await self.join(broadcast.rating_group(desk.pk), functools.partial(broadcast.tablet_snapshot, desk))
 
     async def snapshot(self) -> dict[str, Any]:
         payload: dict[str, Any] = await database_sync_to_async(broadcast.tablet_snapshot)(self.desk)

@@ -13,6 +13,7 @@ from unittest import mock
 import pytest
 import pytest_asyncio
 from asgiref.sync import sync_to_async
+from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.core.cache import cache
 from django.db import connections, transaction
@@ -172,6 +173,37 @@ async def test_desk_socket_takes_a_device_token_as_first_message(site: Site, des
     await sync_to_async(services.call_next)(desk=desk, actor=services.Actor.system())
     update = json.loads(await socket.receive_from(timeout=5))
     assert (update["type"], update["ticket"]["number"]) == ("desk", "B001")
+    await socket.disconnect()
+
+
+@pytest.mark.parametrize("kind", ["desk", "ticket"])
+async def test_a_write_that_commits_while_a_socket_subscribes_is_not_lost(
+    site: Site, desk: Desk, issue: Issue, kind: str
+) -> None:
+    # The call commits and is broadcast just before the socket's subscription takes
+    # effect: the snapshot, read after subscribing, must already hold it.
+    ticket = await sync_to_async(issue)("A")
+    token = await sync_to_async(services.create_desk_token)(desk=desk)
+    await sync_to_async(broadcast.drain)()
+    layer = get_channel_layer()
+    real_group_add = layer.group_add
+
+    async def group_add_after_a_call(group: str, channel: str) -> None:
+        if group in (broadcast.desk_group(desk.pk), broadcast.ticket_group(ticket.token)):
+            await sync_to_async(services.call_next)(desk=desk, actor=services.Actor.system())
+            await sync_to_async(broadcast.drain)()
+        await real_group_add(group, channel)
+
+    path = f"/ws/v1/sites/hall/desks/{desk.number}/" if kind == "desk" else f"/ws/v1/tickets/{ticket.token}/"
+    with mock.patch.object(layer, "group_add", group_add_after_a_call):
+        socket = WebsocketCommunicator(application, path, headers=ORIGIN)
+        connected, _ = await socket.connect()
+        assert connected
+        if kind == "desk":
+            await socket.send_to(text_data=json.dumps({"type": "auth", "token": token}))
+        snapshot = json.loads(await socket.receive_from(timeout=5))
+    assert snapshot["type"] == "snapshot"
+    assert (snapshot["ticket"]["number"], snapshot["ticket"]["status"]) == ("A001", "called")
     await socket.disconnect()
 
 
