@@ -152,14 +152,14 @@ def run_hot_paths(site_slug: str) -> list[tuple[str, str]]:
         )
     events = list(Event.objects.filter(ticket=issued.ticket).values_list("pk", flat=True))
     with captured("issue: broadcast", out):
-        broadcast._publish(site_id=site.pk, version=site.version, event_ids=events)
+        broadcast._publish([broadcast.Write(site.pk, site.version, tuple(events))])
     with captured("ticket status (phone)", out):
         selectors.ahead_of(issued.ticket)
     with captured("call next", out):
         services.call_next(desk=desk, actor=services.Actor(kind="device"))
     last = [e.pk for e in Event.objects.filter(site=site).order_by("-pk")[:2]]  # the call and the finish
     with captured("call next: broadcast", out):
-        broadcast._publish(site_id=site.pk, version=site.version, event_ids=last)
+        broadcast._publish([broadcast.Write(site.pk, site.version, tuple(last))])
     with captured("snapshot", out):
         snapshot_out(Site.objects.get(pk=site.pk), timezone.now()).model_dump()
     return out

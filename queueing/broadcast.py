@@ -22,7 +22,9 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -142,13 +144,51 @@ def desk_state_payload(desk: Desk) -> dict[str, Any]:
 # --- Publishing -------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Write:
+    """One committed write of a site: its version and its events."""
+
+    site_id: int
+    version: int
+    event_ids: tuple[int, ...]
+
+
+# Writes committed but not yet broadcast, in commit order (see publish).
+_pending: deque[Write] = deque()
+_pending_lock = threading.Lock()
+# A burst's writes are built together, up to this many at a time.
+MAX_BATCH = 100
+
+
 def publish(*, site_id: int, version: int, event_ids: list[int]) -> None:
     """Queue the broadcast of one committed write (called by the services on commit).
 
     It runs on one background thread, in commit order, so building the
-    messages never delays the answer to the kiosk or the desk.
+    messages never delays the answer to the kiosk or the desk. Writes that
+    queue up while the thread is busy (a burst) are built together: each
+    still gets its own display frame with its own version, but the parts
+    they share (waiting counts, a desk's state, the places of the phones)
+    are read once for the batch, as they stand after its last write. Under
+    load the cost of the broadcasts then grows with the bursts, not with the
+    writes.
     """
-    _publisher.submit(_publish_safely, site_id, version, list(event_ids))
+    with _pending_lock:
+        _pending.append(Write(site_id, version, tuple(event_ids)))
+    _publisher.submit(_flush)
+
+
+def _flush() -> None:
+    with _pending_lock:
+        batch = [_pending.popleft() for _ in range(min(len(_pending), MAX_BATCH))]
+    if not batch:
+        return  # an earlier flush took this one's write
+    if _pending:
+        _publisher.submit(_flush)  # more than a batch was waiting
+    by_site: dict[int, list[Write]] = {}
+    for write in batch:
+        by_site.setdefault(write.site_id, []).append(write)
+    for writes in by_site.values():
+        _publish_safely(writes)
 
 
 def notice_changed(site_id: int) -> None:
@@ -172,18 +212,20 @@ def drain(timeout: float = 10) -> None:
     _publisher.submit(lambda: None).result(timeout)
 
 
-def _publish_safely(site_id: int, version: int, event_ids: list[int]) -> None:
+def _publish_safely(writes: list[Write]) -> None:
     try:
-        _publish(site_id=site_id, version=version, event_ids=event_ids)
+        _publish(writes)
     except Exception:  # never let one failed broadcast stop the ones after it
         _log_failure()
     finally:
         close_old_connections()  # give a pooled connection back
 
 
-def _publish(*, site_id: int, version: int, event_ids: list[int]) -> None:
+def _publish(writes: list[Write]) -> None:
+    """The messages of one site's writes, in commit order, sent in one go."""
+    write_of = {event_id: write.version for write in writes for event_id in write.event_ids}
     events = list(
-        Event.objects.filter(pk__in=event_ids)
+        Event.objects.filter(pk__in=list(write_of))
         .select_related(
             "site", "ticket__business_type", "ticket__site", "ticket__checklist_version", "desk__site", "desk__officer"
         )
@@ -193,35 +235,43 @@ def _publish(*, site_id: int, version: int, event_ids: list[int]) -> None:
         return
     site = events[0].site
     group = site_group(site.pk)
-    calls = [
-        call_payload(event, version)
-        for event in events
-        if event.kind in CALL_KINDS and event.ticket is not None and event.desk is not None
-    ]
+    by_version: dict[int, list[Event]] = {write.version: [] for write in writes}
+    for event in events:
+        by_version[write_of[event.pk]].append(event)
     desks = {event.desk.pk: event.desk for event in events if event.desk is not None}
-    tickets_changed = any(event.ticket is not None for event in events)
-    # Open desks change every business type's estimate, so a desk's state change counts too.
-    desk_state_changed = any(event.kind in DESK_STATE_KINDS for event in events)
-    waiting = waiting_part(site) if tickets_changed or desk_state_changed else None
-    frames: list[dict[str, Any]] = []
-    if any(event.kind == Event.Kind.TICKET_EXPIRED for event in events):
-        # A day change: yesterday's desks, calls and counts all go at once.
-        frames.append(snapshot_payload(site))
-    # At most one call per write in practice; should there be more, each is its own frame.
-    for call in calls[:-1]:
-        frames.append(call)
-    frames.append(
-        display_frame(
+    desk_parts = {pk: desk_part(desk) for pk, desk in desks.items()}
+    waiting: list[dict[str, Any]] | None = None
+    snapshot: dict[str, Any] | None = None
+    outbox: list[tuple[str, dict[str, Any]]] = []
+    for version, own in by_version.items():
+        if not own:
+            continue  # nothing to tell (cannot happen: every write records an event)
+        # Open desks change every business type's estimate, so a desk's state change counts too.
+        counts_changed = any(event.ticket is not None or event.kind in DESK_STATE_KINDS for event in own)
+        if counts_changed and waiting is None:
+            waiting = waiting_part(site)
+        if any(event.kind == Event.Kind.TICKET_EXPIRED for event in own):
+            # A day change: yesterday's desks, calls and counts all go at once.
+            snapshot = snapshot or snapshot_payload(site)
+            outbox.append((group, snapshot))
+        calls = [
+            call_payload(event, version)
+            for event in own
+            if event.kind in CALL_KINDS and event.ticket is not None and event.desk is not None
+        ]
+        # At most one call per write in practice; should there be more, each is its own frame.
+        outbox.extend((group, call) for call in calls[:-1])
+        frame_desks = list(dict.fromkeys(event.desk.pk for event in own if event.desk is not None))
+        frame = display_frame(
             version=version,
             call=calls[-1] if calls else None,
-            desks=[desk_part(desk) for desk in desks.values()],
-            waiting=waiting,
+            desks=[desk_parts[pk] for pk in frame_desks],
+            waiting=waiting if counts_changed else None,
         )
-    )
-    outbox: list[tuple[str, dict[str, Any]]] = [(group, frame) for frame in frames]
+        outbox.append((group, frame))
     for desk in desks.values():
         outbox.append((desk_group(desk.pk), desk_state_payload(desk)))
-    if tickets_changed:
+    if any(event.ticket is not None for event in events):
         outbox.extend(_ticket_messages(site, events))
     # The rating tablet of a desk that just completed a ticket (supervision.broadcast).
     from supervision.broadcast import rating_messages

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
@@ -97,6 +98,47 @@ async def test_an_issue_is_one_update_frame_with_the_waiting_counts(site: Site, 
     assert (update["type"], update["version"], update["desks"]) == ("update", first["version"] + 1, [])
     assert {w["business_type"]: w["waiting"] for w in update["waiting"]}["B"] == 1
     await socket.disconnect()
+
+
+async def test_a_burst_of_writes_is_built_together_and_still_one_frame_per_version(
+    site: Site, desk: Desk, issue: Issue
+) -> None:
+    await sync_to_async(issue)("A")
+    ticket = await sync_to_async(issue)("A")
+    phone, _ = await connect(f"/ws/v1/tickets/{ticket.token}/")
+    socket, first = await connect("/ws/v1/sites/hall/display/")
+    # Hold the broadcast thread while four writes commit: they queue up, as under load.
+    gate = threading.Event()
+    broadcast._publisher.submit(gate.wait, 5)
+    counted = mock.Mock(wraps=broadcast.waiting_part)
+    with mock.patch("queueing.broadcast.waiting_part", counted):
+        await sync_to_async(issue)("B")
+        await sync_to_async(services.call_next)(desk=desk, actor=services.Actor.system())
+        await sync_to_async(issue)("B")
+        await sync_to_async(services.call_next)(desk=desk, actor=services.Actor.system())
+        gate.set()
+        await sync_to_async(broadcast.drain)()
+    frames = await messages(socket, 4)
+    assert await socket.receive_nothing(timeout=0.2)
+    base = first["version"]
+    assert [(f["type"], f["version"]) for f in frames] == [
+        ("update", base + 1),
+        ("call", base + 2),
+        ("update", base + 3),
+        ("call", base + 4),
+    ]
+    assert [f.get("number") for f in frames if f["type"] == "call"] == ["A001", "A002"]
+    # The counts were read once, after the last write, and every frame carries them.
+    assert counted.call_count == 1
+    assert all({w["business_type"]: w["waiting"] for w in f["waiting"]} == {"A": 0, "B": 2, "C": 0} for f in frames)
+    # The desk is in both calls' frames, as it stands after the second.
+    assert [d["ticket"] for f in frames if f["type"] == "call" for d in f["desks"]] == ["A002", "A002"]
+    # A phone hears its ticket once, in its latest state.
+    told = await messages(phone, 1)
+    assert (told[0]["ticket"]["number"], told[0]["ticket"]["status"]) == ("A002", "called")
+    assert await phone.receive_nothing(timeout=0.2)
+    await socket.disconnect()
+    await phone.disconnect()
 
 
 async def test_nothing_is_sent_for_a_rolled_back_action(site: Site, desk: Desk, issue: Issue) -> None:
