@@ -302,6 +302,8 @@ def _ticket_messages(site: Site, events: list[Event]) -> list[tuple[str, dict[st
             ticket.status != Ticket.Status.WAITING or ticket.business_type_id not in moved_types
         ):
             messages.append((ticket_group(ticket.token), ticket_payload(ticket)))
+    if not moved_types:
+        return messages
     open_desks = selectors.open_desk_counts(site=site)
     day = site.service_day(timezone.now())
     for type_id in moved_types:

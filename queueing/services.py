@@ -19,7 +19,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Max, Value, When
+from django.db.models import Case, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -275,12 +275,12 @@ def _issue(
         priority, priority_kind = True, ""  # the return visit's ticket is a priority one, whatever was asked
     shown = _checklist_shown(business_type=bt, number=checklist_version)
     today = site.service_day(now)
-    last = Ticket.objects.filter(issued_business_type=bt, service_day=today).aggregate(m=Max("sequence"))["m"]
-    sequence = (last or 0) + 1
-    queue = selectors.waiting_tickets(site=site, day=today).filter(business_type=bt)
-    ahead = queue.filter(priority=True).count() if priority else queue.count()
-    open_desks = selectors.open_desk_counts(site=site).get(bt.pk, 0)
-    estimate = selectors.estimate_minutes(ahead=ahead, avg_minutes=bt.avg_handling_minutes, open_desks=open_desks)
+    figures = selectors.issue_figures(business_type=bt, day=today, priority=priority)
+    sequence = figures.last_sequence + 1
+    ahead = figures.ahead
+    estimate = selectors.estimate_minutes(
+        ahead=ahead, avg_minutes=bt.avg_handling_minutes, open_desks=figures.open_desks
+    )
     refusal = rules.issuance_refusal(
         site=site,
         business_type=bt,

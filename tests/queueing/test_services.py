@@ -322,6 +322,49 @@ def test_estimate_divides_people_ahead_by_open_desks(
     assert (overview["A"].waiting, overview["A"].open_desks, overview["A"].estimated_wait_minutes) == (5, 2, 38)
 
 
+def test_the_one_query_figures_equal_the_orms_counts(
+    site: Site, types: dict[str, BusinessType], issue: Issue, desk: Desk, by_officer: services.Actor
+) -> None:
+    # Tickets in every state, priority ones, another day and another site; desks open, paused, closed.
+    now = timezone.now()
+    for prefix in "AABBBC":
+        issue(prefix, now=now)
+    issue("A", priority=True, now=now)
+    issue("B", now=now - dt.timedelta(days=1))
+    services.call_next(desk=desk, actor=by_officer, now=now)
+    make_desk(site, 5, "AB")
+    Desk.objects.filter(pk=make_desk(site, 6, "BC").pk).update(state=Desk.State.PAUSED)
+    make_desk(site, 7, "C", open_it=False)
+    other = Site.objects.create(slug="other", name="other", always_open=True)
+    other_type = BusinessType.objects.create(site=other, prefix="A", name="A")
+    services.issue_ticket(site=other, prefix="A", actor=by_officer, now=now)
+    make_desk(other, 1, "A")
+    BusinessType.objects.filter(pk=types["C"].pk).update(active=False)
+    day = site.service_day(now)
+
+    waiting = selectors.waiting_counts(site=site, day=day)
+    desks = selectors.open_desk_counts(site=site)
+    for include_inactive in (False, True):
+        overview = selectors.business_type_overview(site=site, day=day, include_inactive=include_inactive)
+        assert [o.business_type.prefix for o in overview] == (["A", "B", "C"] if include_inactive else ["A", "B"])
+        for o in overview:
+            assert (o.waiting, o.open_desks) == (waiting.get(o.business_type.pk, 0), desks.get(o.business_type.pk, 0))
+    assert {o.business_type.prefix: (o.waiting, o.open_desks) for o in overview} == {
+        "A": (2, 2),
+        "B": (3, 2),
+        "C": (1, 1),
+    }
+    for bt in types.values():
+        queue = selectors.waiting_tickets(site=site, day=day).filter(business_type=bt)
+        for priority in (False, True):
+            figures = selectors.issue_figures(business_type=bt, day=day, priority=priority)
+            last = Ticket.objects.filter(issued_business_type=bt, service_day=day).order_by("-sequence").first()
+            assert figures.last_sequence == (last.sequence if last else 0)
+            assert figures.ahead == (queue.filter(priority=True) if priority else queue).count()
+            assert figures.open_desks == desks.get(bt.pk, 0)
+    assert selectors.issue_figures(business_type=other_type, day=day, priority=False).ahead == 1
+
+
 def test_handling_time_is_learned_from_finished_tickets(
     types: dict[str, BusinessType], desk: Desk, issue: Issue, by_officer: services.Actor
 ) -> None:
