@@ -150,14 +150,15 @@ def run_hot_paths(site_slug: str) -> list[tuple[str, str]]:
         issued = services.issue_ticket(
             site=site, prefix="C", actor=services.Actor(kind="kiosk", address="10.0.0.9"), idempotency_key="plan-1"
         )
-    events = list(Event.objects.filter(ticket=issued.ticket).values_list("pk", flat=True))
+    events = list(Event.objects.filter(ticket=issued.ticket).select_related("site", "ticket", "desk"))
     with captured("issue: broadcast", out):
         broadcast._publish([broadcast.Write(site.pk, site.version, tuple(events))])
     with captured("ticket status (phone)", out):
         selectors.ahead_of(issued.ticket)
     with captured("call next", out):
         services.call_next(desk=desk, actor=services.Actor(kind="device"))
-    last = [e.pk for e in Event.objects.filter(site=site).order_by("-pk")[:2]]  # the call and the finish
+    # The call and the finish.
+    last = list(Event.objects.filter(site=site).select_related("site", "ticket", "desk").order_by("-pk")[:2])
     with captured("call next: broadcast", out):
         broadcast._publish([broadcast.Write(site.pk, site.version, tuple(last))])
     with captured("snapshot", out):

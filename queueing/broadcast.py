@@ -150,7 +150,7 @@ class Write:
 
     site_id: int
     version: int
-    event_ids: tuple[int, ...]
+    events: tuple[Event, ...]  # as the write recorded them, with their ticket, desk and site
 
 
 # Writes committed but not yet broadcast, in commit order (see publish).
@@ -160,7 +160,7 @@ _pending_lock = threading.Lock()
 MAX_BATCH = 100
 
 
-def publish(*, site_id: int, version: int, event_ids: list[int]) -> None:
+def publish(*, site_id: int, version: int, events: list[Event]) -> None:
     """Queue the broadcast of one committed write (called by the services on commit).
 
     It runs on one background thread, in commit order, so building the
@@ -173,7 +173,7 @@ def publish(*, site_id: int, version: int, event_ids: list[int]) -> None:
     writes.
     """
     with _pending_lock:
-        _pending.append(Write(site_id, version, tuple(event_ids)))
+        _pending.append(Write(site_id, version, tuple(events)))
     _publisher.submit(_flush)
 
 
@@ -222,22 +222,18 @@ def _publish_safely(writes: list[Write]) -> None:
 
 
 def _publish(writes: list[Write]) -> None:
-    """The messages of one site's writes, in commit order, sent in one go."""
-    write_of = {event_id: write.version for write in writes for event_id in write.event_ids}
-    events = list(
-        Event.objects.filter(pk__in=list(write_of))
-        .select_related(
-            "site", "ticket__business_type", "ticket__site", "ticket__checklist_version", "desk__site", "desk__officer"
-        )
-        .order_by("pk")
-    )
+    """The messages of one site's writes, in commit order, sent in one go.
+
+    The events are the objects the write itself recorded (its ticket, desk and
+    site as it left them), handed over once committed: nothing re-reads them.
+    The parts several writes share are read here, after the batch's last write.
+    """
+    events = [event for write in writes for event in write.events]
     if not events:
         return
     site = events[0].site
     group = site_group(site.pk)
-    by_version: dict[int, list[Event]] = {write.version: [] for write in writes}
-    for event in events:
-        by_version[write_of[event.pk]].append(event)
+    by_version = {write.version: write.events for write in writes}
     desks = {event.desk.pk: event.desk for event in events if event.desk is not None}
     desk_parts = {pk: desk_part(desk) for pk, desk in desks.items()}
     waiting: list[dict[str, Any]] | None = None

@@ -81,21 +81,21 @@ def write_transaction(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def _bump_version(site: Site) -> list[int]:
+def _bump_version(site: Site) -> list[Event]:
     """Count this transaction as one change of the site; return its events' list.
 
     The first event of a transaction bumps the version (`site` is the row
     _lock_site() holds, so its in-memory value is current) and arranges one
     broadcast for after the commit; later events share both.
     """
-    pending: list[int] | None = getattr(site, "_pending_events", None)
+    pending: list[Event] | None = getattr(site, "_pending_events", None)
     if pending is None:
         site.version += 1
         Site.objects.filter(pk=site.pk).update(version=site.version)
         pending = []
         site._pending_events = pending  # type: ignore[attr-defined]
         transaction.on_commit(
-            partial(broadcast.publish, site_id=site.pk, version=site.version, event_ids=pending), robust=True
+            partial(broadcast.publish, site_id=site.pk, version=site.version, events=pending), robust=True
         )
     return pending
 
@@ -129,7 +129,7 @@ def _record(
         version=site.version,
         created_at=at or timezone.now(),
     )
-    pending.append(event.pk)
+    pending.append(event)
     return event
 
 
