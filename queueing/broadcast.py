@@ -44,6 +44,14 @@ _last_failure_log = 0.0
 FAILURE_LOG_SECONDS = 60
 
 CALL_KINDS = {Event.Kind.TICKET_CALLED, Event.Kind.TICKET_RECALLED}
+# Changes of a waiting queue itself: the places behind them move (a priority ticket's issue too).
+QUEUE_MOVES = {
+    Event.Kind.TICKET_CALLED,
+    Event.Kind.TICKET_CANCELLED,
+    Event.Kind.TICKET_REQUEUED,
+    Event.Kind.TICKET_TRANSFERRED,
+    Event.Kind.TICKET_PRIORITISED,
+}
 DESK_STATE_KINDS = {Event.Kind.DESK_OPENED, Event.Kind.DESK_PAUSED, Event.Kind.DESK_RESUMED, Event.Kind.DESK_CLOSED}
 # Phones told at once when their place moves, per queue (see _ticket_messages).
 PUSH_AHEAD = 30
@@ -104,11 +112,9 @@ def call_payload(event: Event, version: int) -> dict[str, Any]:
     return {"type": "call", "version": version, "id": event.pk, **call_out(event).model_dump()}
 
 
-def desk_part(desk: Desk) -> dict[str, Any]:
-    """One desk as the snapshot's `desks` list has it (public: no account name)."""
-    from queueing.schemas import desk_out
-
-    return desk_out(desk, selectors.active_ticket(desk), with_officer=False).model_dump()
+def desk_part(state: dict[str, Any]) -> dict[str, Any]:
+    """One desk as the snapshot's `desks` list has it, from its desk message (public: no account name)."""
+    return {**state["desk"], "officer": None}
 
 
 def waiting_part(site: Site) -> list[dict[str, Any]]:
@@ -235,7 +241,8 @@ def _publish(writes: list[Write]) -> None:
     group = site_group(site.pk)
     by_version = {write.version: write.events for write in writes}
     desks = {event.desk.pk: event.desk for event in events if event.desk is not None}
-    desk_parts = {pk: desk_part(desk) for pk, desk in desks.items()}
+    desk_states = {pk: desk_state_payload(desk) for pk, desk in desks.items()}
+    desk_parts = {pk: desk_part(state) for pk, state in desk_states.items()}
     waiting: list[dict[str, Any]] | None = None
     snapshot: dict[str, Any] | None = None
     outbox: list[tuple[str, dict[str, Any]]] = []
@@ -265,8 +272,7 @@ def _publish(writes: list[Write]) -> None:
             waiting=waiting if counts_changed else None,
         )
         outbox.append((group, frame))
-    for desk in desks.values():
-        outbox.append((desk_group(desk.pk), desk_state_payload(desk)))
+    outbox.extend((desk_group(pk), state) for pk, state in desk_states.items())
     if any(event.ticket is not None for event in events):
         outbox.extend(_ticket_messages(site, events))
     # The rating tablet of a desk that just completed a ticket (supervision.broadcast).
@@ -279,17 +285,20 @@ def _publish(writes: list[Write]) -> None:
 def _ticket_messages(site: Site, events: list[Event]) -> list[tuple[str, dict[str, Any]]]:
     """The changed tickets' phones, and the phones of tickets whose place moved.
 
-    A plain ticket joins at the end of its queue and moves nobody. Any other
-    change (a call, a cancel, a priority, a transfer) moves the tickets behind
-    it: the first PUSH_AHEAD of each queue hear at once; a phone further back
-    catches up at its next move into that window or by its own slow poll.
+    A plain ticket joins at the end of its queue and moves nobody; nor does
+    anything that happens to a ticket already out of the queue (a recall, a
+    start, a finish). A change of the queue itself (a call, a cancel, a
+    priority, a transfer or requeue into it) moves the tickets behind: the
+    first PUSH_AHEAD of that queue hear at once; a phone further back catches
+    up at its next move into that window or by its own slow poll.
     """
     messages = []
     changed = {event.ticket.pk: event.ticket for event in events if event.ticket is not None}
     moved_types = {
         ticket.business_type_id
         for event in events
-        if (ticket := event.ticket) is not None and not (event.kind == Event.Kind.TICKET_ISSUED and not ticket.priority)
+        if (ticket := event.ticket) is not None
+        and (event.kind in QUEUE_MOVES or (event.kind == Event.Kind.TICKET_ISSUED and ticket.priority))
     }
     issued = {event.ticket_id for event in events if event.kind == Event.Kind.TICKET_ISSUED}
     for ticket in changed.values():

@@ -202,6 +202,24 @@ async def test_phone_follows_its_ticket_and_its_place(site: Site, desk: Desk, is
     await socket.disconnect()
 
 
+async def test_a_finish_out_of_the_queue_moves_no_one(site: Site, desk: Desk, issue: Issue) -> None:
+    served = await sync_to_async(issue)("A")
+    waiting = await sync_to_async(issue)("A")
+    await sync_to_async(services.call_next)(desk=desk, actor=services.Actor.system())
+    own, _ = await connect(f"/ws/v1/tickets/{served.token}/")
+    behind, snapshot = await connect(f"/ws/v1/tickets/{waiting.token}/")
+    assert snapshot["ticket"]["ahead"] == 0
+    await sync_to_async(services.start)(desk=desk, actor=services.Actor.system())
+    await sync_to_async(services.complete)(desk=desk, actor=services.Actor.system())
+    assert [m["ticket"]["status"] for m in await messages(own, 2)] == ["serving", "done"]
+    assert await behind.receive_nothing(timeout=0.3)  # its place did not change
+    # A call does move the queue: the ticket behind is told it is now called.
+    await sync_to_async(services.call_next)(desk=desk, actor=services.Actor.system())
+    assert (await messages(behind, 1))[0]["ticket"]["status"] == "called"
+    await own.disconnect()
+    await behind.disconnect()
+
+
 async def test_desk_socket_takes_a_device_token_as_first_message(site: Site, desk: Desk, issue: Issue) -> None:
     token = await sync_to_async(services.create_desk_token)(desk=desk)
     await sync_to_async(broadcast.drain)()
