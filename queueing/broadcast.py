@@ -33,7 +33,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import close_old_connections
 from django.utils import timezone
 
-from queueing import selectors
+from queueing import phones, selectors
 from queueing.models import Desk, Event, Site, Ticket
 
 log = logging.getLogger(__name__)
@@ -290,9 +290,9 @@ def _ticket_messages(site: Site, events: list[Event]) -> list[tuple[str, dict[st
     start, a finish). A change of the queue itself (a call, a cancel, a
     priority, a transfer or requeue into it) moves the tickets behind: the
     first PUSH_AHEAD of that queue hear at once; a phone further back catches
-    up at its next move into that window or by its own slow poll.
+    up at its next move into that window or by its own slow poll. Messages are
+    built only for tickets with a phone open (`queueing.phones`).
     """
-    messages = []
     changed = {event.ticket.pk: event.ticket for event in events if event.ticket is not None}
     moved_types = {
         ticket.business_type_id
@@ -301,27 +301,46 @@ def _ticket_messages(site: Site, events: list[Event]) -> list[tuple[str, dict[st
         and (event.kind in QUEUE_MOVES or (event.kind == Event.Kind.TICKET_ISSUED and ticket.priority))
     }
     issued = {event.ticket_id for event in events if event.kind == Event.Kind.TICKET_ISSUED}
-    for ticket in changed.values():
-        # No phone follows a ticket that was issued a moment ago.
-        if ticket.pk not in issued and (
-            ticket.status != Ticket.Status.WAITING or ticket.business_type_id not in moved_types
-        ):
-            messages.append((ticket_group(ticket.token), ticket_payload(ticket)))
-    if not moved_types:
-        return messages
-    open_desks = selectors.open_desk_counts(site=site)
+    # No phone follows a ticket that was issued a moment ago; a waiting one in a moved queue is told below.
+    to_tell = [
+        ticket
+        for ticket in changed.values()
+        if ticket.pk not in issued
+        and (ticket.status != Ticket.Status.WAITING or ticket.business_type_id not in moved_types)
+    ]
     day = site.service_day(timezone.now())
-    for type_id in moved_types:
-        queue = list(
+    queues = {
+        type_id: list(
             selectors.waiting_tickets(site=site, day=day)
             .filter(business_type_id=type_id)
-            .select_related("business_type", "site", "checklist_version")
-            .order_by(*selectors.queue_order())[:PUSH_AHEAD]
+            .order_by(*selectors.queue_order())
+            .values_list("token", flat=True)[:PUSH_AHEAD]
         )
-        for ahead, ticket in enumerate(queue):
-            avg = ticket.business_type.avg_handling_minutes
-            estimate = selectors.estimate_minutes(ahead=ahead, avg_minutes=avg, open_desks=open_desks.get(type_id, 0))
-            messages.append((ticket_group(ticket.token), ticket_payload(ticket, ahead=ahead, estimate=estimate)))
+        for type_id in moved_types
+    }
+    listening = phones.listening([t.token for t in to_tell] + [token for queue in queues.values() for token in queue])
+    messages = [
+        (ticket_group(ticket.token), ticket_payload(ticket))
+        for ticket in to_tell
+        if listening is None or ticket.token in listening
+    ]
+    places = {
+        token: (type_id, ahead)
+        for type_id, queue in queues.items()
+        for ahead, token in enumerate(queue)
+        if listening is None or token in listening
+    }
+    if not places:
+        return messages
+    open_desks = selectors.open_desk_counts(site=site)
+    followed = Ticket.objects.filter(site=site, token__in=list(places)).select_related(
+        "business_type", "site", "checklist_version"
+    )
+    for ticket in sorted(followed, key=lambda t: places[t.token]):
+        type_id, ahead = places[ticket.token]
+        avg = ticket.business_type.avg_handling_minutes
+        estimate = selectors.estimate_minutes(ahead=ahead, avg_minutes=avg, open_desks=open_desks.get(type_id, 0))
+        messages.append((ticket_group(ticket.token), ticket_payload(ticket, ahead=ahead, estimate=estimate)))
     return messages
 
 

@@ -22,7 +22,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import User
 
-from queueing import broadcast, hub, screens
+from queueing import broadcast, hub, phones, screens
 from queueing.auth import works_at
 from queueing.models import Desk, DeskToken, Site, Ticket, hash_token
 
@@ -236,7 +236,14 @@ class TicketConsumer(QueueConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         await self.accept()
+        # Counted before the snapshot is read: a move after it is built for this phone.
+        self.counted = await DisplayConsumer.presence(phones.opened, token=token)
         await self.join(broadcast.ticket_group(token), functools.partial(self._snapshot, token))
+
+    async def disconnect(self, code: int) -> None:
+        await super().disconnect(code)
+        if getattr(self, "counted", False):
+            await DisplayConsumer.presence(phones.closed, token=self.scope["url_route"]["kwargs"]["token"])
 
     @staticmethod
     def _snapshot(token: str) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import pytest_asyncio
 from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connections, transaction
 from django.test import Client
 from django.utils import timezone
@@ -218,6 +218,30 @@ async def test_a_finish_out_of_the_queue_moves_no_one(site: Site, desk: Desk, is
     assert (await messages(behind, 1))[0]["ticket"]["status"] == "called"
     await own.disconnect()
     await behind.disconnect()
+
+
+async def test_moves_are_built_only_for_tickets_whose_phone_is_open(site: Site, desk: Desk, issue: Issue) -> None:
+    await sync_to_async(issue)("A")
+    watched, unwatched, closed = [await sync_to_async(issue)("A") for _ in range(3)]
+    phone, _ = await connect(f"/ws/v1/tickets/{watched.token}/")
+    gone, _ = await connect(f"/ws/v1/tickets/{closed.token}/")
+    await gone.disconnect()
+    await asyncio.sleep(0.2)  # the disconnect's count is taken back off the event loop
+    built = mock.Mock(wraps=broadcast.ticket_payload)
+    with mock.patch("queueing.broadcast.ticket_payload", built):
+        await sync_to_async(services.call_next)(desk=desk, actor=services.Actor.system())
+        await sync_to_async(broadcast.drain)()
+        assert [c.args[0].token for c in built.call_args_list] == [watched.token]
+        assert (await messages(phone, 1))[0]["ticket"]["ahead"] == 0
+        # A cache that cannot tell: every ticket behind the call is told, as before.
+        built.reset_mock()
+        # (On the class: the broadcast thread has a cache object of its own.)
+        with mock.patch.object(type(caches["default"]), "get_many", side_effect=ConnectionError("down")):
+            await sync_to_async(services.call_next)(desk=desk, actor=services.Actor.system())
+            await sync_to_async(broadcast.drain)()
+        told = {c.args[0].token for c in built.call_args_list}
+        assert {unwatched.token, closed.token} <= told
+    await phone.disconnect()
 
 
 async def test_desk_socket_takes_a_device_token_as_first_message(site: Site, desk: Desk, issue: Issue) -> None:
