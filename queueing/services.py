@@ -216,16 +216,22 @@ def issue_ticket(
     ticket and the code is used up. `checklist_version` is the version the
     kiosk showed; without it the ticket records the one published now.
     """
+    # The business type and its checklist are the hall's settings, read before
+    # the site's lock: the lock is held only for what must be serialised.
+    bt = BusinessType.objects.filter(site=site, prefix=prefix).first()
+    if bt is None:
+        raise NotFound(_("There is no business type %(prefix)s here.") % {"prefix": prefix})
+    shown = _checklist_shown(business_type=bt, number=checklist_version)
     try:
         return _issue(
             site=site,
-            prefix=prefix,
+            bt=bt,
+            shown=shown,
             actor=actor,
             priority=priority,
             priority_kind=priority_kind,
             idempotency_key=idempotency_key,
             notice_code=notice_code,
-            checklist_version=checklist_version,
             now=now or timezone.now(),
         )
     except IntegrityError:
@@ -251,21 +257,19 @@ def _issued(ticket: Ticket, *, created: bool) -> Issued:
 def _issue(
     *,
     site: Site,
-    prefix: str,
+    bt: BusinessType,
+    shown: ChecklistVersion | None,
     actor: Actor,
     priority: bool,
     priority_kind: str,
     idempotency_key: str | None,
     notice_code: str | None,
-    checklist_version: int | None,
     now: dt.datetime,
 ) -> Issued:
     # With the site locked (SQLite: the IMMEDIATE transaction), the max() below
     # cannot hand out one number twice.
     site = _lock_site(site.pk, now)
-    bt = BusinessType.objects.filter(site=site, prefix=prefix).first()
-    if bt is None:
-        raise NotFound(_("There is no business type %(prefix)s here.") % {"prefix": prefix})
+    bt.site = site
     if idempotency_key and selectors.key_used(site=site, key=idempotency_key):
         existing = selectors.ticket_for_key(site=site, key=idempotency_key)
         if existing is not None:
@@ -273,7 +277,6 @@ def _issue(
     notice = _redeemable_notice(site=site, business_type=bt, code=notice_code, now=now) if notice_code else None
     if notice is not None:
         priority, priority_kind = True, ""  # the return visit's ticket is a priority one, whatever was asked
-    shown = _checklist_shown(business_type=bt, number=checklist_version)
     today = site.service_day(now)
     figures = selectors.issue_figures(business_type=bt, day=today, priority=priority)
     sequence = figures.last_sequence + 1
