@@ -7,7 +7,9 @@ so every worker sees every phone; local memory otherwise) while it is open,
 and the broadcast builds messages only for the tickets counted. Telemetry,
 like the screens' presence: a count left over by a crashed worker costs a few
 unneeded messages until it expires; a cache that fails makes the broadcast
-tell every ticket, as if all their phones were open.
+tell every ticket, as if all their phones were open; a phone that could not
+be counted (the cache was down when it connected) still hears of its own
+ticket's changes and follows its place by its slow poll until it reconnects.
 """
 
 from __future__ import annotations
