@@ -290,8 +290,8 @@ def _ticket_messages(site: Site, events: list[Event]) -> list[tuple[str, dict[st
     start, a finish). A change of the queue itself (a call, a cancel, a
     priority, a transfer or requeue into it) moves the tickets behind: the
     first PUSH_AHEAD of that queue hear at once; a phone further back catches
-    up at its next move into that window or by its own slow poll. Messages are
-    built only for tickets with a phone open (`queueing.phones`).
+    up at its next move into that window or by its own slow poll. Place
+    updates are built only for tickets with a phone open (`queueing.phones`).
     """
     changed = {event.ticket.pk: event.ticket for event in events if event.ticket is not None}
     moved_types = {
@@ -318,12 +318,10 @@ def _ticket_messages(site: Site, events: list[Event]) -> list[tuple[str, dict[st
         )
         for type_id in moved_types
     }
-    listening = phones.listening([t.token for t in to_tell] + [token for queue in queues.values() for token in queue])
-    messages = [
-        (ticket_group(ticket.token), ticket_payload(ticket))
-        for ticket in to_tell
-        if listening is None or ticket.token in listening
-    ]
+    # A ticket's own change (called, finished…) always goes out: one or two per write, and the one
+    # a phone must never miss. The places behind a move are built only for phones that are open.
+    messages = [(ticket_group(ticket.token), ticket_payload(ticket)) for ticket in to_tell]
+    listening = phones.listening([token for queue in queues.values() for token in queue])
     places = {
         token: (type_id, ahead)
         for type_id, queue in queues.items()
