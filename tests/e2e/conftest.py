@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.servers import Daphne
 
@@ -25,6 +26,11 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
     "--disable-dev-shm-usage",
 ]
+# What a page shows is awaited for up to 10 s (Playwright's default is 5 s): a CI
+# machine running daphne, Chromium and the test on two cores can be slow, and a
+# page that is merely late is not wrong. Tests about speed give their own bound.
+expect.set_options(timeout=10_000)
+
 SCREENSHOTS = Path(os.environ.get("COUNTER_SCREENSHOTS", "/tmp/counter-screenshots"))
 
 
