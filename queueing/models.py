@@ -375,8 +375,21 @@ class Ticket(models.Model):
             ),
         ]
         indexes = [
-            # call-next and "people ahead": the waiting queue of one site and day.
-            models.Index(fields=["site", "service_day", "status", "business_type"], name="ticket_queue_idx"),
+            # The waiting queue of one site, day and business type, in call order (queue_order()):
+            # call-next reads each type's head from it, "people ahead" and the counts its prefix.
+            models.Index(
+                fields=[
+                    "site",
+                    "service_day",
+                    "status",
+                    "business_type",
+                    "-priority",
+                    "-transferred",
+                    "queued_at",
+                    "id",
+                ],
+                name="ticket_queue_idx",
+            ),
             models.Index(fields=["status", "service_day"], name="ticket_status_day_idx"),
             # A desk's served count of the day (every desk message): bounded by the desk, not its whole history.
             models.Index(fields=["desk", "service_day", "status"], name="ticket_desk_day_idx"),

@@ -39,6 +39,25 @@ def waiting_tickets(*, site: Site, day: dt.date) -> QuerySet[Ticket]:
     return Ticket.objects.filter(site=site, service_day=day, status=Ticket.Status.WAITING)
 
 
+def queue_heads(*, site: Site, day: dt.date, type_ids: list[int]) -> list[Ticket]:
+    """The first waiting ticket of each of these business types, in one statement.
+
+    Each head is one probe of `ticket_queue_idx`, which holds every type's
+    queue in call order; call-next then picks among a desk's few heads instead
+    of sorting all the waiting tickets of its types.
+    """
+    if not type_ids:
+        return []
+    head = (
+        f"SELECT * FROM (SELECT * FROM {_TICKET} WHERE site_id = %s AND service_day = %s AND status = %s"
+        " AND business_type_id = %s ORDER BY priority DESC, transferred DESC, queued_at, id LIMIT 1) AS head_{n}"
+    )
+    params: list[Any] = []
+    for type_id in type_ids:
+        params += [site.pk, day, Ticket.Status.WAITING, type_id]
+    return list(Ticket.objects.raw(" UNION ALL ".join(head.format(n=n) for n in range(len(type_ids))), params))
+
+
 def waiting_counts(*, site: Site, day: dt.date) -> dict[int, int]:
     rows = waiting_tickets(site=site, day=day).values("business_type").annotate(n=Count("pk"))
     return {row["business_type"]: row["n"] for row in rows}

@@ -69,10 +69,15 @@ def redis_url() -> Iterator[str]:
 
 @pytest.fixture
 def live(redis_url: str, settings: Any, db: Any) -> Iterator[Daphne]:
-    """A daphne and this test process sharing one Redis channel layer."""
+    """A daphne and this test process sharing one Redis channel layer and cache, as a deployment's workers do.
+
+    (The cache too: the phone sockets count themselves in it, and a broadcast
+    made here builds place updates for the phones it counts.)
+    """
     settings.CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": [redis_url]}}
     }
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
     server = Daphne(REDIS_URL=redis_url).start()
     try:
         yield server

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections.abc import Callable
 from typing import Any
+from unittest import mock
 
 import pytest
+from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from queueing import selectors, services
 from queueing.errors import DeskBusy, DeskClosed, DeskPaused, InvalidTransition, NotFound, ReasonRequired
-from queueing.models import BusinessType, Desk, Event, Reason, Site, Ticket
+from queueing.models import BusinessType, Desk, DeskBusinessType, Event, Reason, Site, Ticket
 from tests.conftest import make_desk
 
 Issue = Callable[..., Ticket]
@@ -138,6 +141,48 @@ def test_requeued_no_show_goes_back_to_its_place_with_its_reason(
     assert (event.reason, event.reason_text, event.note) == (reason, "过号后返回", "came back")
     assert services.call_next(desk=desk, actor=by_officer) == late
     assert services.call_next(desk=desk, actor=by_officer) == later
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_next_ticket_from_the_heads_equals_the_whole_queue_sorted(
+    site: Site, types: dict[str, BusinessType], desk: Desk, seed: int
+) -> None:
+    # Random queues: priority and transferred tickets, equal times, types in the desk's own order.
+    rng = random.Random(seed)
+    now = timezone.now()
+    desk_types = ["C", "A", "B"]
+    DeskBusinessType.objects.filter(desk=desk).delete()
+    for position, prefix in enumerate(desk_types):
+        DeskBusinessType.objects.create(desk=desk, business_type=types[prefix], position=position)
+    for n in range(40):
+        ticket = services.issue_ticket(
+            site=site, prefix=rng.choice("ABC"), actor=services.Actor.system(), priority=rng.random() < 0.2, now=now
+        ).ticket
+        Ticket.objects.filter(pk=ticket.pk).update(
+            transferred=rng.random() < 0.15, queued_at=now + dt.timedelta(seconds=rng.choice([0, 1, 2, n]))
+        )
+    handled = [types[prefix].pk for prefix in desk_types]
+    for _ in range(12):
+        type_order = Case(*(When(business_type_id=pk, then=Value(i)) for i, pk in enumerate(handled)))
+        expected = (
+            selectors.waiting_tickets(site=site, day=site.service_day(now))
+            .filter(business_type_id__in=handled)
+            .order_by(*selectors.queue_order()[:3], type_order, "pk")
+            .first()
+        )
+        called = services.call_next(desk=desk, actor=services.Actor.system(), now=now)
+        assert called is not None and expected is not None
+        assert called.number == expected.number
+
+
+def test_a_stale_head_falls_back_to_the_whole_queue(desk: Desk, issue: Issue, by_officer: services.Actor) -> None:
+    # The head read a moment ago is no longer waiting by the time it is locked: the queue is sorted whole.
+    gone = issue("A")
+    issue("B")
+    Ticket.objects.filter(pk=gone.pk).update(status=Ticket.Status.CANCELLED)
+    with mock.patch.object(selectors, "queue_heads", return_value=[gone]):
+        called = services.call_next(desk=desk, actor=by_officer)
+    assert called is not None and called.number == "B001"
 
 
 @pytest.mark.parametrize("code", [None, "", "made-up"])
