@@ -274,7 +274,9 @@ def _publish(writes: list[Write]) -> None:
         outbox.append((group, frame))
     outbox.extend((desk_group(pk), state) for pk, state in desk_states.items())
     if any(event.ticket is not None for event in events):
-        outbox.extend(_ticket_messages(site, events))
+        # A desk's ticket in hand is in its desk message already, as the phone shows it.
+        in_hand = {state["ticket"]["token"]: state["ticket"] for state in desk_states.values() if state["ticket"]}
+        outbox.extend(_ticket_messages(site, events, in_hand))
     # The rating tablet of a desk that just completed a ticket (supervision.broadcast).
     from supervision.broadcast import rating_messages
 
@@ -282,7 +284,9 @@ def _publish(writes: list[Write]) -> None:
     send_all(outbox)
 
 
-def _ticket_messages(site: Site, events: list[Event]) -> list[tuple[str, dict[str, Any]]]:
+def _ticket_messages(
+    site: Site, events: list[Event], in_hand: dict[str, dict[str, Any]]
+) -> list[tuple[str, dict[str, Any]]]:
     """The changed tickets' phones, and the phones of tickets whose place moved.
 
     A plain ticket joins at the end of its queue and moves nobody; nor does
@@ -320,7 +324,13 @@ def _ticket_messages(site: Site, events: list[Event]) -> list[tuple[str, dict[st
     }
     # A ticket's own change (called, finished…) always goes out: one or two per write, and the one
     # a phone must never miss. The places behind a move are built only for phones that are open.
-    messages = [(ticket_group(ticket.token), ticket_payload(ticket)) for ticket in to_tell]
+    messages = [
+        (
+            ticket_group(ticket.token),
+            {"type": "ticket", "ticket": in_hand[ticket.token]} if ticket.token in in_hand else ticket_payload(ticket),
+        )
+        for ticket in to_tell
+    ]
     listening = phones.listening([token for queue in queues.values() for token in queue])
     places = {
         token: (type_id, ahead)

@@ -19,7 +19,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, Value, When
+from django.db.models import Case, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -396,13 +396,15 @@ def _require_open(desk: Desk) -> None:
         raise DeskClosed()
 
 
-def _lock_active(desk: Desk) -> Ticket | None:
-    return (
-        Ticket.objects.select_for_update()
-        .select_related("business_type")
-        .filter(desk=desk, status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING])
-        .first()
+# A ticket locked for a desk action, with what its live message shows (the row lock on the ticket only).
+def _lock_tickets(*, skip_locked: bool = False) -> QuerySet[Ticket]:
+    return Ticket.objects.select_for_update(skip_locked=skip_locked, of=("self",)).select_related(
+        "business_type", "site", "checklist_version"
     )
+
+
+def _lock_active(desk: Desk) -> Ticket | None:
+    return _lock_tickets().filter(desk=desk, status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING]).first()
 
 
 def _active_for(desk: Desk, action: str) -> Ticket:
@@ -509,12 +511,7 @@ def _next_for(desk: Desk, handled: list[int], now: dt.datetime) -> Ticket | None
     )
     # The site lock already serialises the desks; the row lock (skipping rows
     # someone else holds) keeps two desks from ever taking one ticket even so.
-    locked = (
-        Ticket.objects.select_for_update(skip_locked=True)
-        .select_related("business_type")
-        .filter(pk=first.pk, status=Ticket.Status.WAITING)
-        .first()
-    )
+    locked = _lock_tickets(skip_locked=True).filter(pk=first.pk, status=Ticket.Status.WAITING).first()
     if locked is not None:
         return locked
     # The first was held by someone else (not possible under the site lock): the whole queue, sorted.
