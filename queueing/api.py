@@ -18,6 +18,7 @@ from queueing.auth import desk_actor, desk_auth
 from queueing.errors import InvalidRequest, NotFound, QueueError, Unauthenticated, Unavailable
 from queueing.models import Desk, DeskToken, Reason, Site, Ticket
 from queueing.schemas import (
+    UNREAD,
     BusinessTypeOut,
     DeskActionOut,
     ErrorOut,
@@ -237,10 +238,10 @@ def reasons(request: HttpRequest, site: str) -> list[ReasonOut]:
 # --- Desk -------------------------------------------------------------------------
 
 
-def desk_answer(desk: Desk) -> DeskActionOut:
+def desk_answer(desk: Desk, in_hand: Ticket | None = UNREAD) -> DeskActionOut:
     # Re-read after the action, with everything the answer shows in three queries.
     desk = Desk.objects.select_related("site", "officer").prefetch_related("business_types").get(pk=desk.pk)
-    return desk_action_out(desk)
+    return desk_action_out(desk, in_hand)
 
 
 def desk_and_actor(request: HttpRequest, site: str, number: int) -> tuple[Desk, services.Actor]:
@@ -266,8 +267,8 @@ def desk_state(request: HttpRequest, site: str, number: int) -> DeskActionOut:
 def desk_call_next(request: HttpRequest, site: str, number: int) -> DeskActionOut:
     """Finish the ticket in hand (served → done, called → no-show) and call the next one."""
     desk, actor = desk_and_actor(request, site, number)
-    services.call_next(desk=desk, actor=actor)
-    return desk_answer(desk)
+    # The ticket just called is the desk's ticket in hand (None: the queue was empty, the hand is free).
+    return desk_answer(desk, in_hand=services.call_next(desk=desk, actor=actor))
 
 
 @router.post("/sites/{site}/desks/{number}/recall/", **DESK)

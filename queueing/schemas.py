@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 from django.utils import timezone
 from ninja import Field, Schema
@@ -227,9 +227,16 @@ def desk_out(desk: Desk, ticket: Ticket | None, *, with_officer: bool = True) ->
     )
 
 
-def desk_action_out(desk: Desk) -> DeskActionOut:
-    """A desk's whole state: the API's answer to a desk action, the desk page's and desk socket's state."""
-    ticket = selectors.active_ticket(desk)
+UNREAD: Any = object()  # desk_action_out(): the ticket in hand is to be read
+
+
+def desk_action_out(desk: Desk, in_hand: Ticket | None = UNREAD) -> DeskActionOut:
+    """A desk's whole state: the API's answer to a desk action, the desk page's and desk socket's state.
+
+    `in_hand`: the desk's ticket in hand when the caller knows it (the ticket a
+    call-next just called, or None), saving the read.
+    """
+    ticket = selectors.active_ticket(desk) if in_hand is UNREAD else in_hand
     if ticket is not None:
         ticket.desk = desk
     return DeskActionOut(

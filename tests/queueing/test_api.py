@@ -15,7 +15,7 @@ from django.test import Client
 
 from queueing import services
 from queueing.models import BusinessType, Desk, DeskToken, Event, Reason, Site, Ticket
-from tests.conftest import make_desk, make_staff
+from tests.conftest import make_desk, make_staff, publish_checklist
 
 Issue = Callable[..., Ticket]
 
@@ -266,6 +266,19 @@ def test_device_token_calls_next(client: Client, desk: Desk, issue: Issue, devic
     assert (event.actor_kind, event.device.desk) == ("device", desk)
     empty = post(client, "/api/v1/sites/hall/desks/1/call-next/", **device).json()
     assert empty["ticket"] is None
+
+
+def test_the_call_next_answer_is_the_desks_state_as_read_afterwards(
+    client: Client, desk: Desk, issue: Issue, device: dict[str, str], types: dict[str, BusinessType]
+) -> None:
+    # The answer reuses the ticket the service called instead of reading it again: it must not differ.
+    publish_checklist(types["A"], ["居民身份证"])
+    issue("A", priority=True)
+    issue("A")
+    for _ in range(3):  # a call, a call that finishes the first, a call that finds the queue empty
+        answer = post(client, "/api/v1/sites/hall/desks/1/call-next/", **device).json()
+        assert answer == client.get("/api/v1/sites/hall/desks/1/", **device).json()
+    assert answer["ticket"] is None and answer["served_today"] == 0
 
 
 def test_device_token_of_another_desk_is_forbidden(
