@@ -34,6 +34,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
             report.longrepr = f"{', '.join(missing)} is required in this run, but the test skipped: {reason}"
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Any:
+    # Before any fixture is torn down: let the broadcasts of the test's writes finish. A
+    # broadcast still reading the database as the test database is flushed can deadlock
+    # with the flush's TRUNCATE (PostgreSQL), and the next tests then find its rows.
+    from queueing import broadcast
+
+    with contextlib.suppress(Exception):
+        broadcast.drain(timeout=10)
+    yield
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _required_services(django_db_setup: Any, django_db_blocker: Any) -> None:
     with django_db_blocker.unblock():
