@@ -1,9 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from queueing.api import build_api
-
-api = build_api()
+from counter.api import api
 
 urlpatterns = [
     path("admin/", admin.site.urls),

@@ -9,7 +9,7 @@ from ninja.responses import Status
 
 from notices import selectors, services
 from notices.schemas import ChecklistOut, NoticeIn, NoticeOut, checklist_out, notice_out
-from queueing.api import ERRORS, desk_and_actor, get_site
+from queueing.apikit import ERRORS, desk_and_actor, get_site
 from queueing.auth import desk_auth
 from queueing.errors import NotFound
 

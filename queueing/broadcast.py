@@ -23,6 +23,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +56,19 @@ QUEUE_MOVES = {
 DESK_STATE_KINDS = {Event.Kind.DESK_OPENED, Event.Kind.DESK_PAUSED, Event.Kind.DESK_RESUMED, Event.Kind.DESK_CLOSED}
 # Phones told at once when their place moves, per queue (see _ticket_messages).
 PUSH_AHEAD = 30
+
+Outbox = list[tuple[str, dict[str, Any]]]
+# Apps built on the queue add messages of their own to a write's broadcast (the rating tablet,
+# for example): each registers a builder from its AppConfig.ready(), so the queue imports none of them.
+EXTRA_MESSAGES: list[Callable[[list[Event]], Iterable[tuple[str, dict[str, Any]]]]] = []
+
+
+def add_messages(builder: Callable[[list[Event]], Iterable[tuple[str, dict[str, Any]]]]) -> None:
+    """Have `builder(events)` add (group, message) pairs to every committed write's broadcast."""
+    if builder not in EXTRA_MESSAGES:
+        EXTRA_MESSAGES.append(builder)
+
+
 _publisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="broadcast")
 
 
@@ -277,10 +291,8 @@ def _publish(writes: list[Write]) -> None:
         # A desk's ticket in hand is in its desk message already, as the phone shows it.
         in_hand = {state["ticket"]["token"]: state["ticket"] for state in desk_states.values() if state["ticket"]}
         outbox.extend(_ticket_messages(site, events, in_hand))
-    # The rating tablet of a desk that just completed a ticket (supervision.broadcast).
-    from supervision.broadcast import rating_messages
-
-    outbox.extend(rating_messages(events))
+    for builder in EXTRA_MESSAGES:
+        outbox.extend(builder(events))
     send_all(outbox)
 
 

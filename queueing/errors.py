@@ -1,6 +1,6 @@
 """Domain errors: each has a stable `code`, an HTTP status and a translated message.
 
-Services raise them; `queueing.api` turns them into the SPEC's JSON error shape
+Services raise them; `queueing.apikit` turns them into the SPEC's JSON error shape
 in one place, so the same refusal reads the same from the kiosk, the desk and
 a keypad.
 """

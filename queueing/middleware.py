@@ -55,7 +55,7 @@ class ApiErrorMiddleware:
 
     @staticmethod
     def _json_error(status: int, original: HttpResponse | None) -> JsonResponse:
-        from queueing.api import STATUS_CODES
+        from queueing.apikit import STATUS_CODES
 
         messages = {
             403: _("You may not do this (a missing or stale security token, or no permission)."),

@@ -18,7 +18,7 @@ from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja.responses import Status
 
-from queueing.api import ERRORS, get_site, get_ticket
+from queueing.apikit import ERRORS, get_site, get_ticket
 from queueing.auth import OfficerSessionAuth
 from queueing.errors import Forbidden
 from queueing.models import Site, Ticket

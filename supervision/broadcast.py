@@ -69,7 +69,7 @@ def request_payload(ticket: Ticket, *, now: dt.datetime | None = None) -> dict[s
 
 
 def rating_messages(events: Iterable[Event]) -> list[tuple[str, dict[str, Any]]]:
-    """For `queueing.broadcast._publish`: a rating request to the tablet of each desk that completed a ticket."""
+    """Added to every broadcast (`queueing.broadcast.add_messages`): a rating request per completing desk."""
     return [
         (rating_group(event.desk_id), request_payload(event.ticket))
         for event in events

@@ -1,4 +1,4 @@
-"""Supervision's refusals, in the queue's error shape (`queueing.api` turns them into JSON)."""
+"""Supervision's refusals, in the queue's error shape (`queueing.apikit` turns them into JSON)."""
 
 from __future__ import annotations
 

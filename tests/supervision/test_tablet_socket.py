@@ -13,6 +13,7 @@ from channels.testing import WebsocketCommunicator
 from django.db import connections
 
 from counter.asgi import application
+from queueing import broadcast as queue_broadcast
 from queueing import services
 from queueing.models import Desk, Event, Ticket
 from supervision import broadcast
@@ -87,11 +88,8 @@ async def test_the_socket_sends_a_snapshot_and_forwards_rating_requests(
     assert connected
     assert json.loads(await socket.receive_from()) == {"type": "snapshot", "state": "idle"}
     ticket = await sync_to_async(served)(issue, desk, by_officer)
-    events = await sync_to_async(completion_events)(ticket)
-    for group, payload in await sync_to_async(broadcast.rating_messages)(events):
-        from queueing.broadcast import send
-
-        await sync_to_async(send)(group, payload)
+    # The desk's own broadcast carries the request (supervision adds it with queueing.broadcast.add_messages).
+    await sync_to_async(queue_broadcast.drain)()
     message = json.loads(await socket.receive_from(timeout=3))
     assert (message["type"], message["number"]) == ("rating.request", ticket.number)
     await socket.send_to(text_data=json.dumps({"type": "snapshot.request"}))

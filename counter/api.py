@@ -1,0 +1,27 @@
+"""The root of the JSON API v1: one NinjaAPI that mounts every app's router."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from notices.api import router as notices_router
+from queueing.api import router as queueing_router
+from queueing.apikit import install_error_handlers
+from supervision.api import router as supervision_router
+
+
+def build_api() -> NinjaAPI:
+    api = NinjaAPI(
+        title="Counter API",
+        version="1",
+        description="Queue of a household-registration hall: kiosks, phones, desks and displays.",
+        urls_namespace="api",
+    )
+    install_error_handlers(api)
+    api.add_router("/", queueing_router)
+    api.add_router("/", notices_router)
+    api.add_router("/", supervision_router)
+    return api
+
+
+api = build_api()
