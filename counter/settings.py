@@ -241,6 +241,13 @@ COUNTER_SCREEN_STALE_SECONDS = env.int("COUNTER_SCREEN_STALE_SECONDS", default=6
 # Addresses of reverse proxies whose X-Forwarded-For is believed.
 COUNTER_TRUSTED_PROXIES = env.list("COUNTER_TRUSTED_PROXIES", default=[])
 
+# Keys that encrypt a citizen's personal data at rest (counter.crypto): Fernet keys, the first
+# encrypts, all decrypt. Production refuses to start without one (a lost key loses the data;
+# keep it outside the database's backups).
+COUNTER_DATA_KEYS = env.list("COUNTER_DATA_KEYS", default=[])
+if not COUNTER_DATA_KEYS and not DEBUG and env.bool("COUNTER_REQUIRE_SECRET_KEY", default=False):
+    raise environ.ImproperlyConfigured("COUNTER_DATA_KEYS must be set in production.")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
