@@ -1,6 +1,7 @@
 // Counter's one WebSocket client for live pages (display, phone, desk, kiosk).
 // It reconnects by itself with exponential backoff and jitter, takes every
-// snapshot as the truth, ignores display messages older than what it has, and
+// snapshot as the truth, ignores display messages that the snapshot or an earlier
+// frame already holds (a write that commits while the socket joins is in both), and
 // asks for a new snapshot when it sees a gap in the site's version. A screen
 // (options.screen) reports its health with a heartbeat; a refusal of the
 // credentials (close code 4401/4403) stops the retries for good.
@@ -69,6 +70,10 @@
     let socket = null;
     let attempt = 0;
     let version = null;
+    // The version of the last snapshot: every write up to it is in it. A frame of that
+    // version (sent for a write that committed as the socket joined) is a repeat: drawn
+    // and announced again, the hall would hear the same call twice.
+    let baseline = null;
     let stopped = false;
     let retryTimer = null;
     let heartbeatTimer = null;
@@ -104,9 +109,11 @@
       if (message.type === "heartbeat.ok") return;
       if (message.type === "snapshot") {
         version = typeof message.version === "number" ? message.version : null;
+        baseline = version;
         if (options.onSnapshot) options.onSnapshot(message);
         return;
       }
+      if (typeof message.version === "number" && baseline !== null && message.version <= baseline) return;
       if (typeof message.version === "number" && version !== null && message.version > version + 1) {
         send({ type: "snapshot.request" });
         return;

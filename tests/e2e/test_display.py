@@ -233,3 +233,71 @@ def test_the_desk_display_shows_its_desks_number_only(
     call(server, desk)
     expect(page.locator(".desk-screen-number")).to_have_text("A002", timeout=1000)
     page.close()
+
+
+# A socket the test speaks for: the page's live client gets exactly the frames, in exactly
+# the order, that a race between a socket joining and a write committing can produce.
+FAKE_SOCKET = """
+window.__sockets = [];
+window.WebSocket = class {
+  constructor(url) {
+    this.url = url; this.readyState = 0; this.listeners = {}; this.sent = []; window.__sockets.push(this);
+  }
+  addEventListener(kind, fn) { (this.listeners[kind] = this.listeners[kind] || []).push(fn); }
+  send(text) { this.sent.push(JSON.parse(text)); }
+  close() { this.fire("close", { code: 1006 }); }
+  fire(kind, event) { if (kind === "open") this.readyState = 1; if (kind === "close") this.readyState = 3;
+    (this.listeners[kind] || []).forEach(function (fn) { fn(event); }); }
+  receive(message) { this.fire("message", { data: JSON.stringify(message) }); }
+};
+window.WebSocket.OPEN = 1;
+"""
+
+
+def test_a_call_already_in_the_reconnect_snapshot_is_not_announced_twice(
+    server: Daphne, desk: Desk, issue: Callable[..., Ticket], browser: Browser
+) -> None:
+    # The call of a write that commits while the display's socket joins is in the snapshot
+    # and in the frame that follows it, with the same version: the hall must hear it once.
+    issue("A")
+    issue("A")
+    before = httpx.get(f"{server.url}/api/v1/sites/hall/snapshot/", timeout=10).json()
+    page = browser.new_page(locale="zh-CN", viewport=TV)
+    page.add_init_script(RECORD_SPEECH)
+    page.add_init_script(FAKE_SOCKET)
+    page.goto(f"{server.url}/display/hall/")
+    page.evaluate("window.__sockets[0].fire('open', {})")
+    page.evaluate("m => window.__sockets[0].receive(m)", {"type": "snapshot", **before})
+    expect(page.locator(".lobby-desk").first).to_be_visible()
+    page.locator('[data-action="enable-sound"]').click()
+
+    call(server, desk)
+    after = httpx.get(f"{server.url}/api/v1/sites/hall/snapshot/", timeout=10).json()
+    assert after["version"] > before["version"]
+    first_call = after["recent_calls"][0]
+    page.evaluate("window.__sockets[0].close()")  # a restart: the client opens a new socket by itself
+    for _ in range(200):
+        if page.evaluate("window.__sockets.length") == 2:
+            break
+        page.wait_for_timeout(50)
+    page.evaluate("window.__sockets[1].fire('open', {})")
+    page.evaluate("m => window.__sockets[1].receive(m)", {"type": "snapshot", **after})
+    repeat = {"type": "call", "id": 1, "version": after["version"], **first_call, "desks": after["desks"]}
+    page.evaluate("m => window.__sockets[1].receive(m)", repeat)
+    expect(page.locator(".lobby-call-number")).to_have_text(first_call["number"])
+
+    call(server, desk)
+    latest = httpx.get(f"{server.url}/api/v1/sites/hall/snapshot/", timeout=10).json()
+    second = {
+        "type": "call",
+        "id": 2,
+        "version": latest["version"],
+        **latest["recent_calls"][0],
+        "desks": latest["desks"],
+    }
+    page.evaluate("m => window.__sockets[1].receive(m)", second)
+    expect(page.locator(".lobby-call-number")).to_have_text(second["number"])
+    assert [s["text"] for s in spoken(page, 2)] == ["请 A001 号到 1 号窗口办理", "请 A002 号到 1 号窗口办理"]
+    page.wait_for_timeout(0)
+    assert page.evaluate("window.__sockets[1].sent.filter(m => m.type === 'snapshot.request').length") == 0
+    page.close()
