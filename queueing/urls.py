@@ -6,6 +6,7 @@ app_name = "queueing"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("favicon.ico", home.favicon, name="favicon"),
     # Fixed paths (SPEC): the kiosk, the phone ticket page, the desk.
     path("kiosk/<slug:site>/", citizen.kiosk, name="kiosk"),
     path("kiosk/<slug:site>/checklist/<str:prefix>/qr.svg", citizen.kiosk_checklist_qr, name="kiosk-checklist-qr"),

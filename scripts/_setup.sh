@@ -37,3 +37,13 @@ setup_python() {
 compile_messages() {
   python manage.py compilemessages -l zh_Hans --ignore='.venv/*' -v0
 }
+
+# axe-core, for the browser tests' WCAG checks (tests/e2e/accessibility.py): from the npm registry, pinned.
+AXE_CORE_VERSION=4.14.1
+setup_axe() {
+  if grep -qs "\"version\": \"$AXE_CORE_VERSION\"" .npm/node_modules/axe-core/package.json; then
+    return 0
+  fi
+  command -v npm >/dev/null || setup_debian npm
+  npm install --silent --no-audit --no-fund --prefix .npm "axe-core@$AXE_CORE_VERSION"
+}

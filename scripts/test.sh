@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 . scripts/_setup.sh
 setup_debian gettext chromium fonts-noto-cjk
 setup_python requirements-test.txt
+setup_axe
 compile_messages
 python manage.py collectstatic --noinput -v0
 

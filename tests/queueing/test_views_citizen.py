@@ -226,3 +226,13 @@ def test_checklist_qr_code_of_nothing_published_is_404(
 ) -> None:
     publish_checklist(types["A"], ["居民身份证"])
     assert client.get(path).status_code == 404
+
+
+def test_the_favicon_is_served_and_every_page_names_it(client: Client, site: Site) -> None:
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon["Content-Type"] == "image/x-icon"
+    assert icon.content[:4] == b"\x00\x00\x01\x00"  # an ICO file's header
+    assert "max-age=604800" in icon["Cache-Control"]
+    page = client.get(f"/kiosk/{site.slug}/")
+    assert b'rel="icon"' in page.content and b"counter/favicon.svg" in page.content
