@@ -22,7 +22,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import User
 
-from queueing import broadcast, hub, phones, screens
+from queueing import broadcast, hub, languages, phones, screens
 from queueing.auth import works_at
 from queueing.models import Desk, DeskToken, Site, Ticket, hash_token
 
@@ -52,10 +52,16 @@ def parse(text: str | None) -> dict[str, Any] | None:
 
 class QueueConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels has no type hints
     group: str | None = None
+    language: str = ""
 
     async def connect(self) -> None:
         broadcast.remember_loop(asyncio.get_running_loop())
+        self.language = languages.of_scope(self.scope)
         await self.open()
+
+    def localised(self, payload: dict[str, Any]) -> str:
+        """A payload built here (a snapshot) as text in this socket's language."""
+        return broadcast.dumps(languages.relabel_payload(payload, self.language))
 
     async def open(self) -> None:
         raise NotImplementedError
@@ -72,7 +78,7 @@ class QueueConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels h
         if self.group is None:
             self.group = group
             await self.channel_layer.group_add(group, self.channel_name)
-        await self.send(text_data=broadcast.dumps(await database_sync_to_async(snapshot)()))
+        await self.send(text_data=self.localised(await database_sync_to_async(snapshot)()))
 
     async def disconnect(self, code: int) -> None:
         if self.group is not None:
@@ -92,7 +98,7 @@ class QueueConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels h
             await super().dispatch(message)
 
     async def queue_event(self, event: dict[str, Any]) -> None:
-        await self.send(text_data=event["text"])
+        await self.send(text_data=languages.text_for(event, self.language))
 
 
 class DisplayConsumer(QueueConsumer):
@@ -139,7 +145,7 @@ class DisplayConsumer(QueueConsumer):
         except BaseException:  # the database is away: no disconnect will follow to leave the hub
             hub.hub().leave(site.pk, self)
             raise
-        await self.send(text_data=broadcast.dumps(snapshot))
+        await self.send(text_data=self.localised(snapshot))
         early, self.early = self.early, None
         for event in early:
             await self.queue_event(event)
@@ -158,7 +164,7 @@ class DisplayConsumer(QueueConsumer):
             self.pending[call] = event["sent"]
             if len(self.pending) > PENDING_ACKS:
                 del self.pending[next(iter(self.pending))]
-        await self.send(text_data=event["text"])
+        await self.send(text_data=languages.text_for(event, self.language))
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         message = parse(text_data)
@@ -170,7 +176,7 @@ class DisplayConsumer(QueueConsumer):
         elif kind == "heartbeat":
             await self.heartbeat(message)
         elif kind == "snapshot.request":
-            await self.send(text_data=broadcast.dumps(await self.snapshot()))
+            await self.send(text_data=self.localised(await self.snapshot()))
 
     async def ack(self, call: Any) -> None:
         if not isinstance(call, int) or isinstance(call, bool):

@@ -501,3 +501,41 @@ async def test_a_new_notice_line_reaches_the_displays_without_a_version(site: Si
     notice = json.loads(await display.receive_from(timeout=5))
     assert notice == {"type": "notice", "display_message": "今天下午停办", "display_message_en": ""}
     await display.disconnect()
+
+
+async def test_each_socket_speaks_the_language_of_the_page_that_opened_it(site: Site, desk: Desk, issue: Issue) -> None:
+    ticket = await sync_to_async(issue)("A")
+    await sync_to_async(issue)("A")
+    english_cookie = [*ORIGIN, (b"cookie", b"django_language=en")]
+    english_browser = [*ORIGIN, (b"accept-language", b"en-US,en;q=0.9")]
+    zh_display, _ = await connect("/ws/v1/sites/hall/display/")
+    en_display, en_first = await connect("/ws/v1/sites/hall/display/", headers=english_cookie)
+    assert [d["name"] for d in en_first["desks"]] == ["Desk 1"]
+    zh_phone, zh_ticket = await connect(f"/ws/v1/tickets/{ticket.token}/")
+    en_phone, en_ticket = await connect(f"/ws/v1/tickets/{ticket.token}/", headers=english_browser)
+    assert (zh_ticket["ticket"]["status_label"], en_ticket["ticket"]["status_label"]) == ("等候中", "waiting")
+
+    await sync_to_async(services.call_next)(desk=desk, actor=services.Actor.system())
+    zh_call, en_call = (
+        json.loads(await zh_display.receive_from(timeout=5)),
+        json.loads(await en_display.receive_from(5)),
+    )
+    assert (zh_call["desk_name"], en_call["desk_name"]) == ("1号窗口", "Desk 1")
+    assert (zh_call["desks"][0]["name"], en_call["desks"][0]["name"]) == ("1号窗口", "Desk 1")
+    assert {k: v for k, v in zh_call.items() if k not in ("desk_name", "desks")} == {
+        k: v for k, v in en_call.items() if k not in ("desk_name", "desks")
+    }
+    zh_called = json.loads(await zh_phone.receive_from(timeout=5))["ticket"]
+    en_called = json.loads(await en_phone.receive_from(timeout=5))["ticket"]
+    assert (zh_called["status_label"], zh_called["desk_name"]) == ("已叫号", "1号窗口")
+    assert (en_called["status_label"], en_called["desk_name"]) == ("called", "Desk 1")
+    for socket in (zh_display, en_display, zh_phone, en_phone):
+        await socket.disconnect()
+
+
+async def test_a_name_the_site_gave_its_desk_is_kept_in_every_language(site: Site, desk: Desk) -> None:
+    desk.name = "综合窗口"
+    await sync_to_async(desk.save)(update_fields=["name"])
+    _socket, first = await connect("/ws/v1/sites/hall/display/", headers=[*ORIGIN, (b"cookie", b"django_language=en")])
+    assert [d["name"] for d in first["desks"]] == ["综合窗口"]
+    await _socket.disconnect()
