@@ -70,6 +70,7 @@ def add_messages(builder: Callable[[list[Event]], Iterable[tuple[str, dict[str, 
 
 
 _publisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="broadcast")
+_exiting = threading.Event()
 
 
 def site_group(site_id: int) -> str:
@@ -194,26 +195,40 @@ def publish(*, site_id: int, version: int, events: list[Event]) -> None:
     """
     with _pending_lock:
         _pending.append(Write(site_id, version, tuple(events)))
-    _publisher.submit(_flush)
+    _submit(_flush)
+
+
+def _submit(task: Callable[..., None], *args: Any) -> None:
+    try:
+        _publisher.submit(task, *args)
+    except RuntimeError:
+        # The interpreter is exiting and the publisher takes no new task: a flush still running
+        # sends what is queued; anything later is dropped, with one line rather than a traceback.
+        if not _exiting.is_set():
+            _exiting.set()
+            log.info("The process is exiting: live updates queued from now on are not sent.")
 
 
 def _flush() -> None:
-    with _pending_lock:
-        batch = [_pending.popleft() for _ in range(min(len(_pending), MAX_BATCH))]
-    if not batch:
-        return  # an earlier flush took this one's write
-    if _pending:
-        _publisher.submit(_flush)  # more than a batch was waiting
-    by_site: dict[int, list[Write]] = {}
-    for write in batch:
-        by_site.setdefault(write.site_id, []).append(write)
-    for writes in by_site.values():
-        _publish_safely(writes)
+    # Batch after batch until nothing waits (an empty run means an earlier flush took this
+    # one's writes). Looping here rather than submitting another flush: a management command
+    # that ends while its last writes are being sent would be refused a new task (the
+    # interpreter is exiting) and lose them; this thread is joined at exit and finishes.
+    while True:
+        with _pending_lock:
+            batch = [_pending.popleft() for _ in range(min(len(_pending), MAX_BATCH))]
+        if not batch:
+            return
+        by_site: dict[int, list[Write]] = {}
+        for write in batch:
+            by_site.setdefault(write.site_id, []).append(write)
+        for writes in by_site.values():
+            _publish_safely(writes)
 
 
 def notice_changed(site_id: int) -> None:
     """Tell the site's displays its new notice line (the admin calls it on commit)."""
-    _publisher.submit(_send_notice, site_id)
+    _submit(_send_notice, site_id)
 
 
 def _send_notice(site_id: int) -> None:

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -14,6 +19,7 @@ from django.utils import timezone
 
 from queueing import services
 from queueing.models import BusinessType, Desk, Event, Site, Ticket
+from tests.servers import database_url
 
 
 def run(*args: Any) -> str:
@@ -77,3 +83,42 @@ def test_expire_tickets_runs_the_day_change(site: Site, types: Any) -> None:
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.EXPIRED
     assert "hall: 0 ticket(s) expired." in run("expire_tickets")
+
+
+EXITING_SCRIPT = """
+import os, sys, time
+import django
+os.environ["DJANGO_SETTINGS_MODULE"] = "counter.settings"
+django.setup()
+from queueing import broadcast, services
+from queueing.models import Site
+sent = open(sys.argv[1], "a")
+def slow_publish(writes):  # a broadcast that takes its time, as over a busy Redis
+    time.sleep(0.1)
+    sent.write("%d\\n" % len(writes)); sent.flush()
+broadcast._publish = slow_publish
+broadcast.MAX_BATCH = 2
+site = Site.objects.get(slug="hall")
+for _ in range(30):
+    services.issue_ticket(site=site, prefix="A", actor=services.Actor.system())
+# The script ends at once, with most broadcasts still queued.
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_command_that_exits_with_broadcasts_queued_sends_them_all_without_an_error(
+    site: Site, types: dict[str, Any], tmp_path: Path
+) -> None:
+    sent = tmp_path / "sent"
+    env = {**os.environ, "DATABASE_URL": database_url()}
+    result = subprocess.run(
+        [sys.executable, "-c", EXITING_SCRIPT, str(sent)],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr and "cannot schedule" not in result.stderr, result.stderr
+    assert sum(int(line) for line in sent.read_text().split()) == 30  # every write's broadcast went out
