@@ -255,10 +255,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"redis_outage": {"()": "queueing.outage.RedisOutage"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         # daphne logs every request itself; Django's per-request warnings repeat it.
         "django.request": {"level": "ERROR"},
+        # While Redis is down: one line when it goes and one when it is back, not one a second.
+        "channels_redis.pubsub": {"filters": ["redis_outage"]},
     },
 }
