@@ -472,6 +472,8 @@ class Event(models.Model):
         NOTICE_ISSUED = "notice.issued", _("missing-documents notice issued")
         NOTICE_REDEEMED = "notice.redeemed", _("missing-documents notice redeemed")
         CHECKLIST_PUBLISHED = "checklist.published", _("checklist published")
+        # The opening calendar
+        CALENDAR_IMPORTED = "calendar.imported", _("public holidays imported")
 
     class ActorKind(models.TextChoices):
         SYSTEM = "system", _("system")

@@ -39,7 +39,7 @@ from queueing.errors import (
     NoticeUsed,
     ReasonRequired,
 )
-from queueing.models import BusinessType, Desk, DeskToken, Event, Reason, Site, Ticket, hash_token
+from queueing.models import BusinessType, Desk, DeskToken, Event, Reason, Site, SpecialDay, Ticket, hash_token
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -806,3 +806,49 @@ lock_site = _lock_site
 lock_desk = _lock_desk
 lock_active = _lock_active
 record_event = _record
+
+
+# --- Opening calendar -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HolidayImport:
+    closed: list[dt.date]
+    working: list[dt.date]
+    kept: list[dt.date]  # dates the site had entered itself, left as they are
+
+
+@write_transaction
+def import_public_holidays(*, site: Site, years: Iterable[int], actor: Actor) -> HolidayImport:
+    """Add the State Council's holidays (closed) and 调休 weekend working days of `years` to the site's calendar.
+
+    From the `holidays` package's calendar for China. A date the site has an entry for already
+    is the site's own decision and stays as it is; running it again adds nothing twice.
+    """
+    import holidays
+
+    years = sorted(set(years))
+    calendar = holidays.country_holidays("CN", years=years, language="zh_CN")
+    site = _lock_site(site.pk, timezone.now())
+    taken = set(SpecialDay.objects.filter(site=site, date__year__in=years).values_list("date", flat=True))
+    closed = sorted(day for day in calendar if day.year in years and day not in taken)
+    # A weekend day worked in exchange for a day off keeps a weekday's hours (Monday's: a hall's
+    # weekdays share their hours; the admin can change it for a hall where they differ).
+    working = sorted(day for day in calendar.weekend_workdays if day.year in years and day not in taken)
+    kept = sorted(taken & ({*calendar} | set(calendar.weekend_workdays)))
+    SpecialDay.objects.bulk_create(
+        [SpecialDay(site=site, date=day, closed=True, note=str(calendar[day])[:100]) for day in closed]
+        + [SpecialDay(site=site, date=day, closed=False, hours_like=0, note=_("Working day (调休)")) for day in working]
+    )
+    _record(
+        site=site,
+        kind=Event.Kind.CALENDAR_IMPORTED,
+        actor=actor,
+        data={
+            "years": years,
+            "closed": [d.isoformat() for d in closed],
+            "working": [d.isoformat() for d in working],
+            "kept": [d.isoformat() for d in kept],
+        },
+    )
+    return HolidayImport(closed=closed, working=working, kept=kept)

@@ -18,7 +18,7 @@ from django.test import Client
 from django.utils import timezone
 
 from queueing import services
-from queueing.models import BusinessType, Desk, Event, Site, Ticket
+from queueing.models import BusinessType, Desk, Event, Site, SpecialDay, Ticket
 from tests.servers import database_url
 
 
@@ -122,3 +122,34 @@ def test_a_command_that_exits_with_broadcasts_queued_sends_them_all_without_an_e
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr and "cannot schedule" not in result.stderr, result.stderr
     assert sum(int(line) for line in sent.read_text().split()) == 30  # every write's broadcast went out
+
+
+@pytest.mark.django_db
+def test_import_holidays_adds_holidays_and_tiaoxiu_days_and_keeps_the_sites_own(site: Site) -> None:
+    own = SpecialDay.objects.create(site=site, date=dt.date(2026, 10, 7), closed=False, note="窗口照常")
+    out = io.StringIO()
+    call_command("import_holidays", "hall", "--year", "2026", stdout=out)
+    days = {d.date: d for d in SpecialDay.objects.filter(site=site)}
+    assert days[dt.date(2026, 10, 1)].closed and "国庆" in days[dt.date(2026, 10, 1)].note
+    assert days[dt.date(2026, 2, 17)].closed  # 春节
+    assert not days[dt.date(2026, 2, 14)].closed  # a Saturday worked (调休)
+    assert dt.date(2026, 2, 14).weekday() == 5
+    assert days[dt.date(2026, 10, 7)] == own and not days[dt.date(2026, 10, 7)].closed  # the site's own stays
+    event = Event.objects.get(kind=Event.Kind.CALENDAR_IMPORTED)
+    assert "2026-10-07" in event.data["kept"] and "2026-10-01" in event.data["closed"]
+    assert "hall: " in out.getvalue() and "1 of the site's own entries kept" in out.getvalue()
+    # The kiosk's calendar follows: closed on National Day, open on the 调休 Saturday.
+    from queueing import opening
+
+    site.always_open = False
+    site.save(update_fields=["always_open"])
+    assert opening.periods_on(site, dt.date(2026, 10, 1)) == []
+    count = SpecialDay.objects.count()
+    call_command("import_holidays", "hall", "--year", "2026", stdout=io.StringIO())
+    assert SpecialDay.objects.count() == count  # nothing twice
+
+
+@pytest.mark.django_db
+def test_import_holidays_refuses_an_unknown_site(site: Site) -> None:
+    with pytest.raises(CommandError, match="No site nowhere"):
+        call_command("import_holidays", "nowhere", stdout=io.StringIO())
