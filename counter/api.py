@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ninja import NinjaAPI
 
 from notices.api import router as notices_router
 from queueing.api import router as queueing_router
-from queueing.apikit import install_error_handlers
+from queueing.apikit import install_error_handlers, with_links
 from supervision.api import router as supervision_router
 
 
+class CounterAPI(NinjaAPI):
+    def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
+        return with_links(super().get_openapi_schema(*args, **kwargs))
+
+
 def build_api() -> NinjaAPI:
-    api = NinjaAPI(
+    api = CounterAPI(
         title="Counter API",
         version="1",
         description="Queue of a household-registration hall: kiosks, phones, desks and displays.",

@@ -9,7 +9,7 @@ from ninja.responses import Status
 
 from notices import selectors, services
 from notices.schemas import ChecklistOut, NoticeIn, NoticeOut, checklist_out, notice_out
-from queueing.apikit import ERRORS, desk_and_actor, get_site
+from queueing.apikit import ERRORS, add_links, desk_and_actor, get_site
 from queueing.auth import desk_auth
 from queueing.errors import NotFound
 
@@ -30,6 +30,14 @@ def checklist(request: HttpRequest, site: str, prefix: str, version: int | None 
     if found is None:
         raise NotFound(_("There is no published checklist for %(prefix)s here.") % {"prefix": prefix})
     return checklist_out(found)
+
+
+# The notice just given can be read back by its code (the phone and the kiosk do).
+add_links(
+    "notices_api_issue_notice",
+    201,
+    {"Notice": {"operationId": "notices_api_notice", "parameters": {"code": "$response.body#/code"}}},
+)
 
 
 @router.post(

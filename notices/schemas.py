@@ -8,6 +8,7 @@ from django.urls import reverse
 from ninja import Field, Schema
 
 from notices.models import ChecklistItem, ChecklistVersion, Notice
+from queueing.schemas import JsonInt
 
 
 class ChecklistItemOut(Schema):
@@ -48,7 +49,7 @@ class ChecklistOut(Schema):
 
 
 class NoticeIn(Schema):
-    items: list[int] = Field(default_factory=list, max_length=200, description="Ids of the missing documents.")
+    items: list[JsonInt] = Field(default_factory=list, max_length=200, description="Ids of the missing documents.")
     note: str = Field("", max_length=500, description="Anything missing that the checklist does not name.")
 
 

@@ -12,7 +12,7 @@ from ninja import Router
 from ninja.responses import Status
 
 from queueing import ratelimit, selectors, services
-from queueing.apikit import ERRORS, IDEMPOTENCY_KEY_MAX, desk_and_actor, get_site, get_ticket
+from queueing.apikit import ERRORS, IDEMPOTENCY_KEY_MAX, add_links, desk_and_actor, get_site, get_ticket
 from queueing.auth import desk_auth
 from queueing.errors import InvalidRequest
 from queueing.models import Desk, Reason, Ticket
@@ -64,6 +64,22 @@ IDEMPOTENCY_HEADER = {
     "schema": {"type": "string", "maxLength": IDEMPOTENCY_KEY_MAX},
     "description": "A retry with the same key returns the same ticket.",
 }
+
+
+# What a client can do with the ticket just issued: follow it, cancel it, rate it once served.
+add_links(
+    "queueing_api_issue",
+    201,
+    {
+        name: {"operationId": operation, "parameters": {"token": "$response.body#/token"}}
+        for name, operation in {
+            "TicketStatus": "queueing_api_ticket_status",
+            "CancelTicket": "queueing_api_ticket_cancel",
+            "TicketRating": "supervision_api_ticket_rating",
+            "RateTicket": "supervision_api_rate_ticket",
+        }.items()
+    },
+)
 
 
 @router.post(

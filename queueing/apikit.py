@@ -17,7 +17,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from queueing import services
 from queueing.auth import desk_actor
-from queueing.errors import NotFound, QueueError, Unauthenticated, Unavailable
+from queueing.errors import NotFound, QueueError, ReasonRequired, Unauthenticated, Unavailable
 from queueing.models import Desk, DeskToken, Site, Ticket
 from queueing.schemas import ErrorOut
 
@@ -68,6 +68,10 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(ValidationError)
     def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        if "/desks/" in request.path and exc.errors and all(_is_missing_reason(e) for e in exc.errors):
+            # The SPEC's answer to an out-of-order action without a reason (a desk pressed "call"
+            # without choosing one): 400 reason_required, with what to do, not a schema report.
+            return respond(request, 400, {"error": ReasonRequired().as_dict()})
         details = [
             {"field": ".".join(str(p) for p in e.get("loc", ())[1:]) or None, "message": str(e.get("msg", ""))}
             for e in exc.errors
@@ -100,6 +104,36 @@ def install_error_handlers(api: NinjaAPI) -> None:
             return respond(request, 503, {"error": Unavailable().as_dict()}, RETRY_AFTER_DB)
         log.exception("Unexpected error in %s %s", request.method, request.path)
         return respond(request, 500, error_body(500, _("Something went wrong on our side. Please try again.")))
+
+
+# OpenAPI links (operationId → status → links), added to the document by the root API
+# (counter.api): they let a client, or a stateful test, go from an answer to what it enables.
+OPENAPI_LINKS: dict[str, dict[int, dict[str, Any]]] = {}
+
+
+def add_links(operation_id: str, status: int, links: dict[str, Any]) -> None:
+    OPENAPI_LINKS.setdefault(operation_id, {}).setdefault(status, {}).update(links)
+
+
+def with_links(schema: dict[str, Any]) -> dict[str, Any]:
+    """The OpenAPI document with every declared link in its operation's answer."""
+    for path in schema.get("paths", {}).values():
+        for operation in path.values():
+            for status, links in OPENAPI_LINKS.get(operation.get("operationId", ""), {}).items():
+                responses = operation.get("responses", {})
+                response = responses.get(status, responses.get(str(status)))  # ninja keys them by int
+                if response is not None:
+                    response.setdefault("links", {}).update(links)
+    return schema
+
+
+def _is_missing_reason(error: dict[str, Any]) -> bool:
+    """A body's `reason` that is absent, null (not a string) or empty."""
+    return tuple(error.get("loc", ()))[-1:] == ("reason",) and error.get("type") in {
+        "missing",
+        "string_type",
+        "string_too_short",
+    }
 
 
 # --- Lookups ----------------------------------------------------------------

@@ -3,18 +3,38 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.utils import timezone
 from ninja import Field, Schema
+from pydantic import BeforeValidator, StrictBool
 
 from notices.models import ChecklistVersion, Notice
 from queueing import selectors
 from queueing.models import Desk, Event, Site, Ticket
 
+
+def _a_json_integer(value: Any) -> Any:
+    """What JSON Schema calls an integer (7 or 7.0), and not the strings or booleans pydantic would take."""
+    if isinstance(value, bool | str):
+        raise ValueError("must be an integer")  # noqa: TRY004  (pydantic wants ValueError)
+    return value
+
+
+# An integer field as the OpenAPI document promises it: 7 and 7.0 are integers, "7" and true are not.
+# Bounds go before the validator (Annotated[int, Field(ge=1), JSON_INTEGER]), or the document loses them.
+JSON_INTEGER = BeforeValidator(_a_json_integer)
+JsonInt = Annotated[int, JSON_INTEGER]
+
 Prefix = Field(..., min_length=1, max_length=1, pattern=r"^[A-Za-z]$", examples=["A"])
 TicketNumber = Field(..., min_length=2, max_length=12, pattern=r"^[A-Za-z][0-9]{3,}$", examples=["A012"])
-ReasonCode = Field(None, max_length=40, examples=["elderly_assist"])
+ReasonCode = Field(
+    ...,
+    min_length=1,
+    max_length=40,
+    examples=["elderly_disabled"],
+    description="One of the site's reason codes (GET /sites/{site}/reasons/); another answers 404 unknown_reason.",
+)
 Note = Field("", max_length=500)
 
 
@@ -33,30 +53,31 @@ class ErrorOut(Schema):
 
 class IssueIn(Schema):
     business_type: str = Prefix
-    priority: bool = False
+    # Strict: a kiosk sending 0 or "yes" has a bug worth hearing about, not a guessed priority.
+    priority: StrictBool = False
     priority_kind: Literal["", "elderly", "disabled", "pregnant", "other"] = ""
     notice_code: str | None = Field(
         None, max_length=200, description="A missing-documents notice's code: the return visit's priority ticket."
     )
-    checklist_version: int | None = Field(
-        None, ge=1, description="The checklist version the kiosk showed; default: the one published now."
+    checklist_version: Annotated[int, Field(ge=1), JSON_INTEGER] | None = Field(
+        None, description="The checklist version the kiosk showed; default: the one published now."
     )
 
 
 class NumberIn(Schema):
     number: str = TicketNumber
-    reason: str | None = ReasonCode
+    reason: str = ReasonCode
     note: str = Note
 
 
 class TransferIn(Schema):
     business_type: str = Prefix
-    reason: str | None = ReasonCode
+    reason: str = ReasonCode
     note: str = Note
 
 
 class PauseIn(Schema):
-    reason: str | None = ReasonCode
+    reason: str = ReasonCode
     note: str = Note
 
 

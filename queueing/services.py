@@ -38,6 +38,7 @@ from queueing.errors import (
     NoticeExpired,
     NoticeUsed,
     ReasonRequired,
+    UnknownReason,
 )
 from queueing.models import BusinessType, Desk, DeskToken, Event, Reason, Site, SpecialDay, Ticket, hash_token
 
@@ -372,7 +373,7 @@ def _checklist_shown(*, business_type: BusinessType, number: int | None) -> Chec
         return versions.order_by("-number").first()
     shown = versions.filter(number=number).first()
     if shown is None:
-        raise InvalidRequest(
+        raise NotFound(
             _("Checklist version %(number)s of %(prefix)s does not exist.")
             % {"number": number, "prefix": business_type.prefix}
         )
@@ -425,7 +426,7 @@ def _reason(site: Site, code: str | None) -> Reason:
         raise ReasonRequired()
     reason = Reason.objects.filter(site=site, code=code, active=True).first()
     if reason is None:
-        raise ReasonRequired(
+        raise UnknownReason(
             _("“%(code)s” is not one of this site's reasons; choose one from the list.") % {"code": code}
         )
     return reason

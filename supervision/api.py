@@ -12,6 +12,7 @@ Answers never carry the call-back number.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -23,20 +24,31 @@ from queueing.auth import OfficerSessionAuth
 from queueing.errors import Forbidden
 from queueing.models import Site, Ticket
 from queueing.ratelimit import client_address
+from queueing.schemas import JSON_INTEGER
 from supervision import broadcast, selectors, services
 from supervision.models import COMMENT_MAX, Rating
 
 router = Router()
 
 
+Level = Annotated[int, Field(ge=1, le=5), JSON_INTEGER]
+# A call-back number as the phone page sends it (separators removed): a mobile, a landline with
+# its area code and extension, or a local number (supervision.services.normalize_phone).
+PHONE_PATTERN = r"^$|^(?:(?:\+?86)?1[3-9][0-9]{9}|0[0-9]{2,3}[0-9]{7,8}(?:[0-9]{1,6})?|[2-9][0-9]{6,7})$"
+
+
 class RatingIn(Schema):
-    overall: int | None = Field(None, description="1 (非常不满意) … 5 (非常满意); required")
-    efficiency: int | None = None
-    skill: int | None = None
-    attitude: int | None = None
-    reason: str = Field("", max_length=20, description="for a bad rating: long_wait, attitude, unclear, slow, other")
+    overall: Level = Field(..., description="1 (非常不满意) … 5 (非常满意)")
+    efficiency: Level | None = None
+    skill: Level | None = None
+    attitude: Level | None = None
+    reason: Literal["", "long_wait", "attitude", "unclear", "slow", "other"] = Field(
+        "", description="Why a bad rating (overall ≤ 2) is bad; ignored otherwise."
+    )
     comment: str = Field("", max_length=COMMENT_MAX)
-    phone: str = Field("", max_length=40, description="optional, for a call-back; never shown publicly")
+    phone: str = Field(
+        "", max_length=20, pattern=PHONE_PATTERN, description="optional, for a call-back; never shown publicly"
+    )
 
 
 class RatingOut(Schema):

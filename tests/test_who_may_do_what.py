@@ -153,6 +153,7 @@ BODIES = {
     "requeue": '{"number": "A001", "reason": "returned"}',
     "priority": '{"number": "A001", "reason": "returned"}',
     "transfer": '{"business_type": "B", "reason": "returned"}',
+    "pause": '{"reason": "returned"}',
     "notice": '{"note": "户主同意书"}',
 }
 PASSES = "passes"  # any answer but 401 and 403: the credentials were accepted (the state decides the rest)

@@ -52,7 +52,8 @@
       });
       body.reason = body.overall <= 2 ? data.get("reason") || "" : "";
       body.comment = data.get("comment") || "";
-      body.phone = data.get("phone") || "";
+      // Sent as digits alone (the API's pattern); "138-0013 8000" is what people type.
+      body.phone = String(data.get("phone") || "").replace(/[\s\-()（）]/g, "");
       const headers = { "Content-Type": "application/json", Accept: "application/json" };
       const csrf = cookie("csrftoken");
       if (csrf) headers["X-CSRFToken"] = csrf;
@@ -75,6 +76,8 @@
           done(answer);
         } else if (answer && answer.error && answer.error.code === "already_rated") {
           done(null);
+        } else if (answer && answer.error && (answer.error.details || []).some(function (d) { return d.field === "phone"; })) {
+          fail(root.dataset.phoneMessage);
         } else {
           fail((answer && answer.error && answer.error.message) || response.statusText);
         }

@@ -200,4 +200,4 @@ def test_a_ticket_records_the_checklist_version_the_kiosk_sent(
     body = post(client, "/api/v1/sites/hall/tickets/", {"business_type": "A", "checklist_version": 1}).json()
     assert Ticket.objects.get(token=body["token"]).checklist_version == checklist
     unknown = post(client, "/api/v1/sites/hall/tickets/", {"business_type": "A", "checklist_version": 9})
-    assert (unknown.status_code, error_code(unknown)) == (400, "invalid_request")
+    assert (unknown.status_code, error_code(unknown)) == (404, "not_found")  # a version that does not exist

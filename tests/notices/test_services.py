@@ -98,7 +98,7 @@ def test_a_ticket_records_the_version_the_kiosk_showed(
 
 
 def test_an_unknown_version_is_refused_and_nothing_is_issued(checklist: ChecklistVersion, issue: Issue) -> None:
-    with pytest.raises(InvalidRequest):
+    with pytest.raises(NotFound):
         issue("A", checklist_version=7)
     assert not Ticket.objects.exists()
 

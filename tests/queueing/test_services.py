@@ -13,7 +13,7 @@ from django.db.models import Case, Value, When
 from django.utils import timezone
 
 from queueing import selectors, services
-from queueing.errors import DeskBusy, DeskClosed, DeskPaused, InvalidTransition, NotFound, ReasonRequired
+from queueing.errors import DeskBusy, DeskClosed, DeskPaused, InvalidTransition, NotFound, ReasonRequired, UnknownReason
 from queueing.models import BusinessType, Desk, DeskBusinessType, Event, Reason, Site, Ticket
 from tests.conftest import make_desk
 
@@ -185,17 +185,30 @@ def test_a_stale_head_falls_back_to_the_whole_queue(desk: Desk, issue: Issue, by
     assert called is not None and called.number == "B001"
 
 
-@pytest.mark.parametrize("code", [None, "", "made-up"])
+@pytest.mark.parametrize(
+    ("code", "refusal", "error"),
+    [
+        (None, ReasonRequired, "reason_required"),
+        ("", ReasonRequired, "reason_required"),
+        ("made-up", UnknownReason, "unknown_reason"),
+    ],
+)
 def test_out_of_order_actions_need_a_reason_from_the_sites_list(
-    code: str | None, desk: Desk, reason: Reason, issue: Issue, by_officer: services.Actor
+    code: str | None,
+    refusal: type[Exception],
+    error: str,
+    desk: Desk,
+    reason: Reason,
+    issue: Issue,
+    by_officer: services.Actor,
 ) -> None:
     ticket = issue("A")
-    with pytest.raises(ReasonRequired) as refused:
+    with pytest.raises(refusal) as refused:
         services.call_number(desk=desk, number=ticket.number, reason_code=code, actor=by_officer)
-    assert refused.value.code == "reason_required"
-    with pytest.raises(ReasonRequired):
+    assert getattr(refused.value, "code", None) == error
+    with pytest.raises(refusal):
         services.pause_desk(desk=desk, reason_code=code, actor=by_officer)
-    with pytest.raises(ReasonRequired):
+    with pytest.raises(refusal):
         services.set_priority(desk=desk, number=ticket.number, reason_code=code, actor=by_officer)
     ticket.refresh_from_db()
     assert ticket.status == Ticket.Status.WAITING and not ticket.priority
@@ -203,7 +216,7 @@ def test_out_of_order_actions_need_a_reason_from_the_sites_list(
 
 def test_inactive_reason_is_refused(desk: Desk, reason: Reason, issue: Issue, by_officer: services.Actor) -> None:
     Reason.objects.filter(pk=reason.pk).update(active=False)
-    with pytest.raises(ReasonRequired):
+    with pytest.raises(UnknownReason):
         services.call_number(desk=desk, number=issue("A").number, reason_code="returned", actor=by_officer)
 
 

@@ -63,11 +63,16 @@ def test_a_waiting_ticket_cannot_be_rated(client: Client, issue: Issue) -> None:
 @pytest.mark.parametrize(
     ("body", "status"),
     [
-        ({"overall": 7}, 400),
-        ({}, 400),
+        # The document says what a rating is (a level 1–5, a call-back number's digits): the schema refuses the rest.
+        ({"overall": 7}, 422),
+        ({}, 422),
         ({"overall": "very"}, 422),
+        ({"overall": "5"}, 422),
+        ({"overall": True}, 422),
         ({"overall": 3, "comment": "x" * 700}, 422),
-        ({"overall": 1, "phone": "abc"}, 400),
+        ({"overall": 1, "phone": "abc"}, 422),
+        ({"overall": 1, "phone": "12345"}, 422),
+        ({"overall": 1, "reason": "made-up"}, 422),
         ("not json", 400),
     ],
 )
