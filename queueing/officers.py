@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from queueing.errors import InvalidRequest
-from queueing.models import Desk, OfficerPhoto, StaffProfile
+from queueing.models import Desk, OfficerPhoto, Site, StaffProfile
 
 PHOTO_SIDE = 480
 # A phone photo is 12–50 megapixels; anything far larger is a decompression bomb, not a portrait.
@@ -53,6 +53,13 @@ def set_officer_photo(*, profile: StaffProfile, source: IO[bytes] | None) -> Sta
     locked.save(update_fields=["photo_version"])
     profile.photo_version = locked.photo_version
     return profile
+
+
+@transaction.atomic
+def set_names_public(*, site: Site, public: bool) -> None:
+    """The supervisor's choice: officers' display names on public screens, or their police numbers only."""
+    Site.objects.filter(pk=site.pk).update(officer_names_public=public)
+    site.officer_names_public = public
 
 
 def on_duty(desk: Desk) -> dict[str, Any] | None:

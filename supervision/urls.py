@@ -1,6 +1,6 @@
 from django.urls import path
 
-from supervision import views
+from supervision import open_views, views
 
 app_name = "supervision"
 
@@ -16,4 +16,9 @@ urlpatterns = [
     # Public.
     path("complaints/<slug:site>/", views.complaint_form, name="complaint-form"),
     path("rate/<slug:site>/<int:number>/", views.rating_tablet, name="rating-tablet"),
+]
+
+urlpatterns += [
+    # Fixed path (SPEC): the public accountability page.
+    path("open/<slug:site>/", open_views.open_page, name="open"),
 ]
