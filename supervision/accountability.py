@@ -234,3 +234,24 @@ def correct_month(
     return EvaluationCorrection.objects.create(
         evaluation=closed, row=row, column=column, old_value=before, new_value=value, reason=reason, user=user
     )
+
+
+# What inspections check by default; the site edits the list in the admin.
+DEFAULT_ITEMS = [
+    ("着装警容", "Uniform and bearing"),
+    ("文明用语", "Courteous language"),
+    ("一次性告知", "Everything told at once"),
+    ("办事效率", "Efficiency"),
+    ("环境设施", "Hall and facilities"),
+]
+
+
+@write_transaction
+def ensure_inspection_items(*, site: Site) -> None:
+    """Give a site that has no inspection items yet the default list (once)."""
+    if InspectionItem.objects.filter(site=site).exists():
+        return
+    InspectionItem.objects.bulk_create(
+        InspectionItem(site=site, name=name, name_en=name_en, position=position)
+        for position, (name, name_en) in enumerate(DEFAULT_ITEMS)
+    )
