@@ -74,6 +74,11 @@ def open_page(request: HttpRequest, site: str) -> HttpResponse:
             "settings": settings,
             "month": month,
             "is_this_month": month.month == today.replace(day=1),
+            # Labels with a per cent sign come from Python: a template's {% translate %} would double the sign.
+            "labels": {
+                "p90": gettext_lazy("90% waited at most (min)"),
+                "satisfaction": gettext_lazy("Satisfaction (%)"),
+            },
             "desks": month.desks,
             "officers": [r for r in month.officers if r.public_label],
             "on_duty": on_duty,
