@@ -168,14 +168,15 @@ def compute(site: Site, month: dt.date, *, today: dt.date, weights: dict[str, in
 
     public = profiles.public_labels(site, officer_ids)
     users = {u.pk: u for u in User.objects.filter(pk__in=officer_ids)}
-    numbers = dict(StaffProfile.objects.filter(user_id__in=officer_ids).values_list("user_id", "police_number"))
+    staff = {p.user_id: p for p in StaffProfile.objects.filter(user_id__in=officer_ids)}
     for pk in sorted(desk_ids, key=lambda pk: desks[pk].number if pk in desks else 0):
         name = str(desks[pk]) if pk in desks else "—"
         rows[f"desk:{pk}"] = Row(key=f"desk:{pk}", kind="desk", label=name, public_label=name)
     for pk in sorted(officer_ids):
-        label = officer_name(users.get(pk)) or "—"
-        if numbers.get(pk):
-            label = f"{label} ({numbers[pk]})"
+        profile = staff.get(pk)
+        label = (profile.display_name if profile else "") or officer_name(users.get(pk)) or "—"
+        if profile and profile.police_number:
+            label = f"{label} ({profile.police_number})"
         rows[f"officer:{pk}"] = Row(key=f"officer:{pk}", kind="officer", label=label, public_label=public.get(pk, ""))
 
     for kind, tickets, ratings in (("desk", by_desk, ratings_desk), ("officer", by_officer, ratings_officer)):
