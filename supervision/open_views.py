@@ -58,12 +58,16 @@ def open_page(request: HttpRequest, site: str) -> HttpResponse:
     today = _today(site_obj)
     settings = evaluation.settings_for(site_obj)
     month = evaluation.month_view(site_obj, _month(request, today), today=today)
-    on_duty = [
-        (desk, officers.on_duty(desk))
-        for desk in Desk.objects.filter(site=site_obj, state=Desk.State.OPEN)
+    on_duty = []
+    for desk in (
+        Desk.objects.filter(site=site_obj, state=Desk.State.OPEN)
         .select_related("site", "officer__staff")
+        .prefetch_related("officer__staff__business_types")
         .order_by("number")
-    ]
+    ):
+        card = officers.on_duty(desk)
+        types = [bt.name for bt in desk.officer.staff.business_types.all()] if card and desk.officer else []
+        on_duty.append((desk, card, types))
     last_closed = MonthlyEvaluation.objects.filter(site=site_obj).order_by("-month").first()
     closed_view = evaluation.month_view(site_obj, last_closed.month, today=today) if last_closed else None
     return render(

@@ -102,6 +102,7 @@ def test_the_displays_show_the_officer_on_duty(
     Site.objects.filter(pk=site.pk).update(officer_names_public=True)
     page.reload()  # the supervisor's choice shows from the next snapshot on
     expect(card).to_contain_text("王芳")
+    page.screenshot(path=screenshot_dir / "display-on-duty.png")
     page.close()
     page = browser.new_page(locale="zh-CN", viewport={"width": 1280, "height": 720})
     page.goto(f"{server.url}/display/hall/desk/1/")
