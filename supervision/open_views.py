@@ -135,7 +135,10 @@ def inspections(request: HttpRequest, site: Site) -> HttpResponse:
     accountability.ensure_inspection_items(site=site)
     initial = {"inspected_at": timezone.localtime(timezone.now(), site.tz).strftime("%Y-%m-%dT%H:%M")}
     form = InspectionForm(request.POST or None, site=site, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    # The date and time typed in are the hall's local time, whatever the server's time zone.
+    with timezone.override(site.tz):
+        valid = request.method == "POST" and form.is_valid()
+    if valid:
         data = form.cleaned_data
         try:
             inspection = accountability.record_inspection(

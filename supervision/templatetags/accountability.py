@@ -6,6 +6,8 @@ from typing import Any
 
 from django import template
 from django.contrib.auth.models import User
+from django.db.models import Count, Q
+from django.utils import timezone
 
 from queueing.models import Site
 from supervision.accountability_forms import FindingForm
@@ -46,3 +48,14 @@ def desk_inspections(context: template.Context) -> dict[str, Any]:
         "csrf_token": context.get("csrf_token"),
         "next": request.get_full_path() if request is not None else "",
     }
+
+
+@register.simple_tag
+def inspection_counts(site: Site) -> dict[str, int]:
+    """Inspections with a finding not yet rectified, and those of them past their deadline."""
+    today = site.service_day(timezone.now())
+    return (
+        Inspection.objects.filter(site=site, deadline__isnull=False)
+        .exclude(status=Inspection.Status.RECTIFIED)
+        .aggregate(open=Count("pk"), overdue=Count("pk", filter=Q(deadline__lt=today)))
+    )

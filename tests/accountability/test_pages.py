@@ -226,3 +226,13 @@ def test_the_public_page_never_shows_account_names(client: Client, desk: Desk, o
     StaffProfile.objects.filter(user=officer).update(police_number="011201", display_name="王芳")
     page = client.get("/open/hall/").content.decode()
     assert "011201" in page and "王芳" not in page and "officer1" not in page
+
+
+def test_the_overview_counts_inspections_to_rectify_and_overdue(boss: Client, desk: Desk, officer: User) -> None:
+    today = desk.site.service_day(timezone.now())
+    earlier = (timezone.localtime() - dt.timedelta(days=20)).strftime("%Y-%m-%dT%H:%M")
+    _record(boss, desk, officer, inspected_at=earlier, deadline=(today - dt.timedelta(days=1)).isoformat())
+    _record(boss, desk, officer)
+    page = boss.get("/supervision/hall/").content.decode()
+    assert '<span data-inspections="open">2</span>' in page
+    assert 'data-inspections="overdue" class="sv-bad">1</span>' in page
