@@ -123,3 +123,23 @@ def test_the_public_page_names_officers_only_as_the_site_allows(client: Client, 
     page = client.get("/open/hall/?month=2026-11", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "王芳" in page and 'data-table="ranking"' in page and "0931-110" in page
     assert "officer1" not in page
+
+
+def test_the_evaluation_csv_has_the_frozen_figures_and_marks_corrections(client: Client, month: Scenario) -> None:
+    import csv
+    import io
+
+    from tests.conftest import make_staff
+
+    closed = accountability.close_month(site=month.site, month=DAY, user=month.officer2, today=TODAY)
+    accountability.correct_month(
+        closed=closed, user=month.officer2, row=f"desk:{month.desk1.pk}", column="upheld", value=0, reason="复核不属实"
+    )
+    client.force_login(make_staff("chief", month.site, "supervisor"))
+    response = client.get("/supervision/hall/evaluation.csv?month=2026-11")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    by_label = {row[1]: row for row in rows[1:]}
+    desk1, desk2 = by_label["1号窗口"], by_label["2号窗口"]
+    assert desk2[2:5] == ["2", "3.0", "4.0"] and desk2[-2:] == ["95.0", "1"]
+    assert desk1[-2:] == ["58.0", "2"]
+    assert desk1[2 + 9] == "0*"  # upheld, corrected after closing

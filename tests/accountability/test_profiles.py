@@ -138,3 +138,29 @@ def test_the_rating_form_says_whom_the_citizen_rates(client: Client, site: Site,
     services.complete(desk=desk, actor=by)
     page = client.get(f"/t/{ticket.token}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "王芳" in page and "011201" in page and "officer1" not in page
+
+
+def test_the_demo_officers_have_public_profiles(db: Any) -> None:
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--password", "pw-Counter-123", stdout=io.StringIO())
+    profiles = StaffProfile.objects.filter(user__username__startswith="officer").order_by("user__username")
+    assert [p.police_number for p in profiles] == ["011201", "011202", "011203", "011204"]
+    assert all(p.display_name and p.business_types.exists() for p in profiles)
+    call_command("seed_demo", stdout=io.StringIO())  # again: nothing new, nothing changed
+    assert StaffProfile.objects.get(user__username="officer1").police_number == "011201"
+
+
+def test_the_rating_tablet_says_whom_the_citizen_rates(site: Site, types: Any, officer: User) -> None:
+    from supervision.broadcast import request_payload
+
+    _profile(officer, police_number="011201")
+    desk = make_desk(site, 5, "A")
+    by = services.Actor(kind="officer", user=officer)
+    ticket = services.issue_ticket(site=site, prefix="A", actor=services.Actor(kind="kiosk")).ticket
+    services.call_next(desk=desk, actor=by)
+    services.start(desk=desk, actor=by)
+    services.complete(desk=desk, actor=by)
+    ticket.refresh_from_db()
+    payload = request_payload(ticket)
+    assert "011201" in payload["served_by"] and "officer1" not in payload["served_by"]
