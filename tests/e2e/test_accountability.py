@@ -138,6 +138,7 @@ def test_an_inspection_is_recorded_and_the_officer_acknowledges_it(
     _sign_in(page, server, "officer1", "/desk/1/")
     panel = page.locator("#desk-inspections")
     expect(panel.locator(f"[data-inspection='{inspection.pk}']")).to_contain_text("未使用文明用语")
+    page.screenshot(path=screenshot_dir / "desk-inspection.png", full_page=True)
     panel.locator("input[name=note]").fill("已知悉，立即整改")
     panel.get_by_role("button", name="签收").click()
     page.wait_for_url("**/desk/1/")
