@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.models import User
 from django.db import transaction
@@ -12,7 +13,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from queueing import broadcast, services
+from queueing import broadcast, officers, services
 from queueing.errors import QueueError
 from queueing.models import (
     BusinessType,
@@ -140,11 +141,41 @@ class DeskTokenAdmin(admin.ModelAdmin):
         self.message_user(request, _("%(count)d token(s) revoked.") % {"count": count})
 
 
+class StaffProfileForm(forms.ModelForm):
+    photo_upload = forms.ImageField(
+        label=_("photo"), required=False, help_text=_("Shrunk and stripped of its metadata (EXIF, GPS) on upload.")
+    )
+    remove_photo = forms.BooleanField(label=_("remove the photo"), required=False)
+
+    class Meta:
+        model = StaffProfile
+        fields = ["user", "site", "desk", "display_name", "police_number", "public", "business_types"]
+
+    def clean_photo_upload(self) -> Any:
+        upload = self.cleaned_data.get("photo_upload")
+        if upload:
+            try:
+                officers.clean_photo(upload)
+            except QueueError as exc:
+                raise forms.ValidationError(str(exc.message)) from exc
+            upload.seek(0)
+        return upload
+
+
 @admin.register(StaffProfile)
 class StaffProfileAdmin(admin.ModelAdmin):
-    list_display = ["user", "site", "desk"]
-    list_filter = ["site"]
-    search_fields = ["user__username"]
+    form = StaffProfileForm
+    list_display = ["user", "site", "desk", "display_name", "police_number", "public", "photo_version"]
+    list_filter = ["site", "public"]
+    search_fields = ["user__username", "display_name", "police_number"]
+    filter_horizontal = ["business_types"]
+
+    def save_model(self, request: HttpRequest, obj: StaffProfile, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("photo_upload"):
+            officers.set_officer_photo(profile=obj, source=form.cleaned_data["photo_upload"])
+        elif form.cleaned_data.get("remove_photo"):
+            officers.set_officer_photo(profile=obj, source=None)
 
 
 @admin.register(Reason)

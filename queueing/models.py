@@ -62,6 +62,11 @@ class Site(models.Model):
         help_text=_("Scrolls along the bottom of the lobby display."),
     )
     display_message_en = models.CharField(_("display notice line in English"), max_length=500, blank=True)
+    officer_names_public = models.BooleanField(
+        _("officers' names are public"),
+        default=False,
+        help_text=_("Show officers' display names on public screens and pages; otherwise only their police numbers."),
+    )
     # Grows by one with every committed change of the site's queue; live screens
     # use it to notice a missed message (see SPEC "WebSockets").
     version = models.BigIntegerField(_("version"), default=0, editable=False)
@@ -259,6 +264,17 @@ class StaffProfile(models.Model):
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="staff")
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="staff")
     desk = models.ForeignKey(Desk, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # The public profile (警务公开): what screens and public pages may say about the officer on duty.
+    display_name = models.CharField(_("display name"), max_length=50, blank=True)
+    police_number = models.CharField(_("police number"), max_length=20, blank=True)
+    public = models.BooleanField(
+        _("public profile"), default=True, help_text=_("Show this officer on the displays and public pages.")
+    )
+    business_types = models.ManyToManyField(
+        BusinessType, blank=True, related_name="+", verbose_name=_("business types handled")
+    )
+    # Grows with each new photo: part of the photo's URL, so screens never show a cached old one.
+    photo_version = models.PositiveIntegerField(_("photo version"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("staff profile")
@@ -266,6 +282,31 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.site}"
+
+    def public_card(self, *, names_public: bool) -> dict[str, str | None] | None:
+        """What the public sees of this officer: never the account name; the name only where the site allows."""
+        if not self.public:
+            return None
+        name = self.display_name if names_public else ""
+        if not name and not self.police_number:
+            return None
+        photo = f"/officers/{self.pk}/photo-{self.photo_version}.jpg" if self.photo_version else None
+        return {"name": name or None, "police_number": self.police_number or None, "photo": photo}
+
+
+class OfficerPhoto(models.Model):
+    """An officer's public photo: re-encoded on upload, so it carries no metadata (EXIF, GPS)."""
+
+    profile = models.OneToOneField(StaffProfile, on_delete=models.CASCADE, related_name="photo")
+    jpeg = models.BinaryField(_("JPEG"))
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("officer photo")
+        verbose_name_plural = _("officer photos")
+
+    def __str__(self) -> str:
+        return str(self.profile)
 
 
 def hash_token(token: str) -> str:

@@ -10,7 +10,7 @@ from ninja import Field, Schema
 from pydantic import BeforeValidator, StrictBool
 
 from notices.models import ChecklistVersion, Notice
-from queueing import selectors
+from queueing import officers, selectors
 from queueing.models import Desk, Event, Site, Ticket
 
 
@@ -115,6 +115,12 @@ class TicketOut(Schema):
     notice: NoticeBrief | None = Field(None, description="The missing-documents notice given at this visit.")
 
 
+class OnDutyOut(Schema):
+    name: str | None = Field(None, description="Display name, only where the site makes names public.")
+    police_number: str | None = Field(None, description="警号")
+    photo: str | None = Field(None, description="URL of the photo, if any.")
+
+
 class DeskOut(Schema):
     number: str
     name: str
@@ -126,6 +132,9 @@ class DeskOut(Schema):
     ticket: str | None = Field(None, description="Number of the ticket in hand.")
     ticket_status: str | None = None
     ticket_business_type: str | None = None
+    on_duty: OnDutyOut | None = Field(
+        None, description="The public profile of the officer signed in at the desk (never the account name)."
+    )
 
 
 class DeskActionOut(Schema):
@@ -245,7 +254,13 @@ def desk_out(desk: Desk, ticket: Ticket | None, *, with_officer: bool = True) ->
         ticket=ticket.number if ticket else None,
         ticket_status=ticket.status if ticket else None,
         ticket_business_type=ticket.business_type.prefix if ticket else None,
+        on_duty=_on_duty(desk),
     )
+
+
+def _on_duty(desk: Desk) -> OnDutyOut | None:
+    card = officers.on_duty(desk)
+    return OnDutyOut(**card) if card else None
 
 
 UNREAD: Any = object()  # desk_action_out(): the ticket in hand is to be read

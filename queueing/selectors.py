@@ -212,7 +212,7 @@ def served_today(*, desk: Desk, day: dt.date) -> int:
 
 
 def desks_with_tickets(*, site: Site) -> list[tuple[Desk, Ticket | None]]:
-    desks = list(site.desks.prefetch_related("business_types").select_related("officer"))
+    desks = list(site.desks.prefetch_related("business_types").select_related("officer__staff"))
     active = {
         t.desk_id: t
         for t in Ticket.objects.select_related("business_type").filter(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from queueing.views import citizen, desk, display, home
+from queueing.views import citizen, desk, display, home, officers
 
 app_name = "queueing"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("desk/<int:number>/", desk.desk_page, name="desk"),
     path("display/<slug:site>/", display.display, name="display"),
     path("display/<slug:site>/desk/<int:number>/", display.desk_display, name="desk-display"),
+    path("officers/<int:pk>/photo-<int:version>.jpg", officers.officer_photo, name="officer-photo"),
 ]

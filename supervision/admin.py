@@ -7,7 +7,18 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from supervision.models import CaseAction, Complaint, ComplaintReply, FollowUpCase, Rating
+from supervision.models import (
+    CaseAction,
+    Complaint,
+    ComplaintFinding,
+    ComplaintReply,
+    EvaluationCorrection,
+    FollowUpCase,
+    Inspection,
+    InspectionItem,
+    MonthlyEvaluation,
+    Rating,
+)
 
 
 class ReadOnly:
@@ -51,3 +62,37 @@ class ComplaintAdmin(ReadOnly, admin.ModelAdmin):  # type: ignore[type-arg]
     list_filter = ["site", "status"]
     search_fields = ["text"]
     inlines = [ComplaintReplyInline]
+
+
+# --- Accountability: the site's inspection items are configuration; the records are read here. ---
+
+
+@admin.register(InspectionItem)
+class InspectionItemAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["name", "name_en", "site", "active", "position"]
+    list_filter = ["site", "active"]
+    list_editable = ["active", "position"]
+
+
+@admin.register(Inspection)
+class InspectionAdmin(ReadOnly, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["pk", "site", "kind", "inspected_at", "desk", "officer", "severity", "deadline", "status"]
+    list_filter = ["site", "kind", "severity", "status"]
+
+
+@admin.register(ComplaintFinding)
+class ComplaintFindingAdmin(ReadOnly, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["complaint", "outcome", "behaviour", "desk", "officer", "decided_at"]
+    list_filter = ["outcome", "behaviour"]
+
+
+class EvaluationCorrectionInline(ReadOnly, admin.TabularInline):  # type: ignore[type-arg]
+    model = EvaluationCorrection
+    extra = 0
+
+
+@admin.register(MonthlyEvaluation)
+class MonthlyEvaluationAdmin(ReadOnly, admin.ModelAdmin):  # type: ignore[type-arg]
+    list_display = ["site", "month", "closed_at", "closed_by"]
+    list_filter = ["site"]
+    inlines = [EvaluationCorrectionInline]

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from queueing.errors import NotFound
 from queueing.models import Desk, Event, Ticket
+from supervision import profiles
 from supervision.errors import RatingExpired
 
 # The tablet offers the form this long after the completion (the 60 s) …
@@ -65,6 +66,7 @@ def request_payload(ticket: Ticket, *, now: dt.datetime | None = None) -> dict[s
         "business_type_name": ticket.business_type.name,
         "business_type_name_en": ticket.business_type.name_en,
         "seconds": max(1, min(TABLET_SECONDS, round(left))),
+        "served_by": profiles.served_by(ticket),
     }
 
 

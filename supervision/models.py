@@ -210,3 +210,208 @@ class ComplaintReply(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise ValueError("Complaint replies are append-only.")
+
+
+# --- Accountability: 警务公开, 明察暗访, complaint findings and the monthly 评议 ----------------
+
+
+class Behaviour(models.TextChoices):
+    """The behaviour a finding names: the four the station promised to root out, or another."""
+
+    NONE = "", _("none named")
+    COLD = "cold", _("冷 cold (indifferent)")
+    HARD = "hard", _("硬 hard (rigid)")
+    HARSH = "harsh", _("横 harsh (overbearing)")
+    SHIRK = "shirk", _("推 shirking (passing the citizen on)")
+    OTHER = "other", _("other")
+
+
+class AccountabilitySettings(models.Model):
+    """What a site's supervisor decides about the public page and the monthly score (defaults documented)."""
+
+    site = models.OneToOneField(Site, on_delete=models.CASCADE, related_name="+")
+    rank_publicly = models.BooleanField(_("rank officers publicly"), default=False)
+    target_wait_minutes = models.PositiveSmallIntegerField(_("the wait we aim at (minutes)"), default=20)
+    complaint_phone = models.CharField(_("supervision phone (监督电话)"), max_length=30, blank=True)
+    weight_satisfaction = models.PositiveSmallIntegerField(_("weight of satisfaction"), default=60)
+    weight_wait = models.PositiveSmallIntegerField(_("weight of waiting time"), default=40)
+    upheld_points = models.PositiveSmallIntegerField(_("points off per upheld complaint"), default=10)
+    partly_points = models.PositiveSmallIntegerField(_("points off per partly upheld complaint"), default=5)
+    minor_points = models.PositiveSmallIntegerField(_("points off per minor inspection finding"), default=2)
+    serious_points = models.PositiveSmallIntegerField(_("points off per serious inspection finding"), default=5)
+    grave_points = models.PositiveSmallIntegerField(_("points off per grave inspection finding"), default=10)
+    overdue_case_points = models.PositiveSmallIntegerField(_("points off per overdue bad-rating case"), default=2)
+
+    class Meta:
+        verbose_name = _("accountability settings")
+        verbose_name_plural = _("accountability settings")
+
+    def __str__(self) -> str:
+        return str(self.site)
+
+
+class InspectionItem(models.Model):
+    """What an inspection checks (着装警容, 文明用语 …): the site's own list."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=50)
+    name_en = models.CharField(_("English name"), max_length=50, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["site", "position", "pk"]
+        verbose_name = _("inspection item")
+        verbose_name_plural = _("inspection items")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Inspection(models.Model):
+    """An inspection (明察暗访) of a desk and its officer, its findings and their rectification."""
+
+    class Kind(models.TextChoices):
+        OPEN = "open", _("open inspection (明察)")
+        COVERT = "covert", _("covert inspection (暗访)")
+
+    class Severity(models.TextChoices):
+        NONE = "none", _("nothing found")
+        MINOR = "minor", _("minor")
+        SERIOUS = "serious", _("serious")
+        GRAVE = "grave", _("grave")
+
+    class Status(models.TextChoices):
+        RECORDED = "recorded", _("awaiting acknowledgement")
+        ACKNOWLEDGED = "acknowledged", _("acknowledged")
+        RECTIFIED = "rectified", _("rectified")
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    inspected_at = models.DateTimeField(_("date and time"))
+    desk = models.ForeignKey(Desk, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    items = models.ManyToManyField(InspectionItem, blank=True, related_name="+", verbose_name=_("checked"))
+    findings = models.TextField(_("findings"), max_length=COMPLAINT_MAX, blank=True)
+    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices, default=Severity.NONE)
+    behaviour = models.CharField(_("behaviour"), max_length=10, choices=Behaviour.choices, blank=True, default="")
+    action = models.CharField(_("action taken"), max_length=COMMENT_MAX, blank=True)
+    deadline = models.DateField(_("rectify by"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=15, choices=Status.choices, default=Status.RECORDED)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    acknowledgement = models.CharField(_("officer's note"), max_length=COMMENT_MAX, blank=True)
+    rectified_at = models.DateTimeField(_("rectification confirmed"), null=True, blank=True)
+    rectification = models.CharField(_("rectification"), max_length=COMMENT_MAX, blank=True)
+
+    class Meta:
+        ordering = ["-inspected_at", "-pk"]
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+        indexes = [models.Index(fields=["site", "inspected_at"], name="inspection_site_time_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.get_kind_display()}"
+
+    @property
+    def has_finding(self) -> bool:
+        return self.severity != self.Severity.NONE
+
+    def is_overdue(self, today: Any) -> bool:
+        """Not rectified after its deadline (the deadline day itself is in time), as a follow-up case."""
+        return self.status != self.Status.RECTIFIED and self.deadline is not None and today > self.deadline
+
+
+class ComplaintFinding(models.Model):
+    """How a closed complaint was found (查实, partly, unfounded), and about whom. One per complaint."""
+
+    class Outcome(models.TextChoices):
+        UPHELD = "upheld", _("upheld (查实)")
+        PARTLY = "partly", _("partly upheld")
+        UNFOUNDED = "unfounded", _("unfounded")
+
+    complaint = models.OneToOneField(Complaint, on_delete=models.PROTECT, related_name="finding")
+    outcome = models.CharField(_("finding"), max_length=10, choices=Outcome.choices)
+    reason = models.TextField(_("reason"), max_length=COMPLAINT_MAX)
+    behaviour = models.CharField(_("behaviour"), max_length=10, choices=Behaviour.choices, blank=True, default="")
+    desk = models.ForeignKey(Desk, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("complaint finding")
+        verbose_name_plural = _("complaint findings")
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id}: {self.outcome}"
+
+
+class MonthlyEvaluation(models.Model):
+    """A month's 评议 of a site, frozen when closed: `rows` is the record, never recomputed afterwards."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(_("month"))  # its first day
+    rows = models.JSONField(_("figures"), default=list)
+    weights = models.JSONField(_("weights"), default=dict)
+    closed_at = models.DateTimeField(_("closed"), default=timezone.now)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-month"]
+        verbose_name = _("monthly evaluation")
+        verbose_name_plural = _("monthly evaluations")
+        constraints = [models.UniqueConstraint(fields=["site", "month"], name="one_evaluation_per_site_month")]
+
+    def __str__(self) -> str:
+        return f"{self.site} {self.month:%Y-%m}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("A closed month is a record: correct it with an EvaluationCorrection.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("A closed month is a record.")
+
+
+class EvaluationCorrection(models.Model):
+    """A later correction of a closed month's figure: recorded as such, next to the frozen value."""
+
+    evaluation = models.ForeignKey(MonthlyEvaluation, on_delete=models.PROTECT, related_name="corrections")
+    row = models.CharField(_("row"), max_length=40)  # "officer:<id>" or "desk:<id>"
+    column = models.CharField(_("figure"), max_length=40)
+    old_value = models.JSONField(_("frozen value"), null=True)
+    new_value = models.JSONField(_("corrected value"), null=True)
+    reason = models.CharField(_("reason"), max_length=COMMENT_MAX)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("evaluation correction")
+        verbose_name_plural = _("evaluation corrections")
+
+    def __str__(self) -> str:
+        return f"{self.evaluation} {self.row} {self.column}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("Corrections are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("Corrections are append-only.")

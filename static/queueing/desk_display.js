@@ -39,6 +39,10 @@
     field("state").textContent =
       desk.state === "paused" ? data.statePaused : desk.state === "closed" ? data.stateClosed : data.stateOpen;
     root.classList.toggle("is-closed", desk.state !== "open");
+    const officer = field("officer");
+    officer.replaceChildren();
+    if (desk.on_duty && desk.state !== "closed") officer.append(window.CounterOnDuty.node(desk.on_duty, data.policeNumber));
+    officer.hidden = !officer.firstChild;
     if (changed) flash();
   }
 

@@ -101,6 +101,7 @@
       item.dataset.desk = desk.number;
       const active = desk.ticket && (desk.ticket_status === "called" || desk.ticket_status === "serving");
       item.append(el("span", "lobby-desk-name", deskLabel(desk.number, desk.name)));
+      if (desk.on_duty && window.CounterOnDuty) item.append(window.CounterOnDuty.node(desk.on_duty, data.policeNumber));
       if (desk.state === "paused") {
         item.classList.add("is-paused");
         item.append(el("span", "lobby-desk-ticket lobby-desk-paused", data.paused));

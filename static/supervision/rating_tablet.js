@@ -35,6 +35,11 @@
     if (!message.handle || message.handle === handle) return;
     handle = message.handle;
     form.open("/api/v1/ratings/" + encodeURIComponent(message.handle) + "/", message.number);
+    const servedBy = root.querySelector("[data-rating-officer]");
+    if (servedBy) {
+      servedBy.textContent = message.served_by || "";
+      servedBy.hidden = !message.served_by;
+    }
     setState("rating");
     later(Math.min(idleSeconds, message.seconds || idleSeconds) * 1000);
   }

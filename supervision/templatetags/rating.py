@@ -7,6 +7,8 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from queueing.models import Ticket
+from supervision import profiles
 from supervision.models import COMMENT_MAX, BadReason, Score
 
 register = template.Library()
@@ -25,7 +27,13 @@ def rating_form(token: str | None = None, tablet: bool = False) -> dict[str, Any
     """With a ticket token (the phone page) the form rates that ticket through
     `/api/v1/tickets/<token>/rating/` and shows itself once the ticket is done;
     without one (the tablet) it waits for the tablet script to open it with a handle."""
+    ticket = (
+        Ticket.objects.select_related("site", "officer").filter(token=token, officer__isnull=False).first()
+        if token
+        else None
+    )
     return {
+        "served_by": profiles.served_by(ticket) if ticket is not None else "",
         "token": token or "",
         "tablet": tablet,
         "scores": Score.choices,

@@ -33,6 +33,8 @@ BUSINESS_TYPES = [
 
 # desk number -> business types in the order that breaks ties
 DESKS = {1: "ABCDE", 2: "BED", 3: "ACE", 4: "DBE"}
+# Display name and police number (警号) of the officer whose home desk it is.
+DEMO_OFFICERS = {1: ("王芳", "011201"), 2: ("李明", "011202"), 3: ("张伟", "011203"), 4: ("刘洋", "011204")}
 
 REASONS = [
     ("elderly_disabled", "老弱病残孕照顾", "Elderly, disabled or pregnant citizen"),
@@ -121,5 +123,10 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
         user.groups.add(Group.objects.get(name=role))
-        StaffProfile.objects.get_or_create(user=user, defaults={"site": site, "desk": desk})
+        profile, _made = StaffProfile.objects.get_or_create(user=user, defaults={"site": site, "desk": desk})
+        if desk is not None and not profile.police_number:
+            # The demo officers' public profiles (警务公开); an edited profile is left as it is.
+            name, number = DEMO_OFFICERS.get(desk.number, ("", ""))
+            StaffProfile.objects.filter(pk=profile.pk).update(display_name=name, police_number=number)
+            profile.business_types.set(desk.business_types.all())
         return user, created
