@@ -1,0 +1,36 @@
+"use strict";
+// The kiosk's code box for a document pickup or a home visit's "come to the window": a priority number.
+(() => {
+  const box = document.getElementById("outreach-kiosk");
+  const form = document.getElementById("outreach-code-form");
+  const out = document.getElementById("outreach-code-result");
+  if (!box || !form || !out) return;
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const code = form.elements.namedItem("code").value.trim();
+    if (!code) return;
+    out.textContent = "…";
+    try {
+      const response = await fetch(box.dataset.url, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "Accept-Language": document.documentElement.lang },
+        body: JSON.stringify({ code }),
+        credentials: "omit",
+      });
+      const body = await response.json();
+      if (response.status === 201) {
+        out.dataset.number = body.number;
+        out.textContent = body.number;
+        const link = document.createElement("a");
+        link.href = body.url;
+        link.textContent = " ↗";
+        out.append(link);
+        form.reset();
+      } else {
+        out.textContent = body.error ? body.error.message : String(response.status);
+      }
+    } catch (_error) {
+      out.textContent = "⚠";
+    }
+  });
+})();
