@@ -336,6 +336,7 @@ def figures(request: HttpRequest, site: str) -> HttpResponse:
     if request.GET.get("format") == "csv":
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="outreach-{site_obj.slug}-{first}-{last}.csv"'
+        response.write("\ufeff")  # Excel reads UTF-8 with a BOM, as the supervision tables do
         writer = csv.writer(response)
         writer.writerow(["figure", "value"])
         writer.writerows(data.rows())

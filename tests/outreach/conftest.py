@@ -25,7 +25,7 @@ def checklist_b(types: dict[str, BusinessType]) -> ChecklistVersion:
 
 @pytest.fixture
 def police(officer: User, site: Site) -> OutreachOfficer:
-    return OutreachOfficer.objects.create(user=officer, site=site, police_number="031245", villages="东岭村、西岭村")
+    return OutreachOfficer.objects.create(user=officer, site=site, police_number="031245", villages="北坡村、西岭村")
 
 
 @pytest.fixture
