@@ -95,7 +95,7 @@ class OutcomeForm(forms.Form):
 
 class CaseForm(forms.Form):
     number = forms.CharField(label=_("Ticket number (today)"), max_length=12)
-    document = forms.ChoiceField(label=_("Document"), choices=DocumentCase.Document.choices)
+    document = forms.ChoiceField(label=_("Document to make"), choices=DocumentCase.Document.choices)
     expected_date = forms.DateField(label=_("Expected ready"), widget=forms.DateInput(attrs={"type": "date"}))
 
 

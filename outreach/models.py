@@ -80,7 +80,7 @@ class OutreachOfficer(models.Model):
 class Reason(models.TextChoices):
     ELDERLY = "elderly", _("Over 80 years old")
     ALONE = "alone", _("Elderly and living alone")
-    DISABLED = "disabled", _("Disabled")
+    DISABLED = "disabled", _("Person with a disability")
     BEDRIDDEN = "bedridden", _("Seriously ill or bedridden")
     OTHER = "other", _("Other")
 
