@@ -11,7 +11,7 @@ from itertools import groupby
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Avg, Count, Q, QuerySet
 
-from outreach.models import DocumentCase, OutreachOfficer, Reason, ServiceSession, VisitRequest
+from outreach.models import DocumentCase, OutreachEvent, OutreachOfficer, Reason, ServiceSession, VisitRequest
 from queueing.auth import works_at
 from queueing.models import Site, Ticket
 from queueing.roles import SUPERVISOR
@@ -183,9 +183,12 @@ def figures(site: Site, first: dt.date, last: dt.date, today: dt.date) -> Figure
         for r in requests.filter(visited_at__isnull=False).only("visited_at", "created_at")
         if r.visited_at is not None
     ]
+    # Every visit's outcome, from the audit trail: a request not at home and visited again counts twice.
     outcomes = Counter(
-        requests.filter(visited_at__isnull=False).values_list("status", flat=True)
-    )  # the latest outcome of each visited request
+        OutreachEvent.objects.filter(request__in=requests, kind=OutreachEvent.Kind.VISITED).values_list(
+            "data__outcome", flat=True
+        )
+    )
     cases = DocumentCase.objects.filter(site=site, created_at__gte=start, created_at__lt=end)
     sessions = []
     for session in ServiceSession.objects.filter(site=site, date__gte=first, date__lte=last).order_by("date", "start"):
@@ -200,8 +203,8 @@ def figures(site: Site, first: dt.date, last: dt.date, today: dt.date) -> Figure
         by_reason=[(code, reasons.get(code, 0)) for code in Reason.values],
         accepted=requests.filter(triaged_at__isnull=False).exclude(status=VisitRequest.Status.DECLINED).count(),
         declined=requests.filter(status=VisitRequest.Status.DECLINED).count(),
-        overdue=overdue(site, today).filter(pk__in=requests.values("pk")).count(),
-        outcomes=[(s, outcomes.get(s, 0)) for s in ("done", "not_home", "revisit", "window", "scheduled")],
+        overdue=overdue(site, today).count(),  # outstanding now, whenever they came
+        outcomes=[(s, outcomes.get(s, 0)) for s in ("done", "not_home", "revisit", "window")],
         days_to_visit_mean=(sum(visited) / len(visited)) if visited else None,
         days_to_visit_p90=percentile(visited, 0.9),
         deliveries=requests.filter(kind=VisitRequest.Kind.DELIVERY).count(),

@@ -51,3 +51,10 @@ def outreach_display(site: Site) -> dict[str, Any]:
     """The coming sessions as one line under the display's notice line."""
     today = local_today(site, timezone.now())
     return {"sessions": list(selectors.upcoming_sessions(site, today)[:KIOSK_SESSIONS])}
+
+
+@register.inclusion_tag("outreach/_supervision_link.html")
+def outreach_supervision_link(site: Site, active: str = "") -> dict[str, Any]:
+    """The supervision pages' link to outreach figures, with the count of overdue requests."""
+    today = local_today(site, timezone.now())
+    return {"site": site, "active": active, "overdue": selectors.overdue(site, today).count()}

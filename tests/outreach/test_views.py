@@ -212,3 +212,62 @@ def test_an_officer_records_the_outcome_by_form(client: Client, world: dict[str,
     assert response.status_code == 302
     visit.refresh_from_db()
     assert visit.status == "not_home"
+
+
+def test_supervision_pages_link_the_overdue_requests(
+    client: Client, submit: Callable[..., VisitRequest], supervisor: User
+) -> None:
+    submit(now=timezone.now() - dt.timedelta(days=14))
+    client.force_login(supervisor)
+    page = client.get("/supervision/hall/").content.decode()
+    assert 'data-outreach-overdue="1"' in page and "/outreach/figures/hall/" in page
+    figures = client.get("/outreach/figures/hall/").content.decode()
+    assert 'data-figure="overdue">1<' in figures
+
+
+def test_a_mobile_sessions_own_queue_counts_as_the_session(
+    client: Client, site: Site, supervisor: User, types: dict[str, BusinessType]
+) -> None:
+    mobile = Site.objects.create(slug="hall-mobile", name="城关流动服务", always_open=True)
+    bt = BusinessType.objects.create(site=mobile, prefix="B", name="居民身份证")
+    from tests.conftest import make_desk
+
+    tablet_desk = make_desk(mobile, 1, "B")
+    actor = queue.Actor(kind="kiosk")
+    for _ in range(2):
+        queue.issue_ticket(site=mobile, prefix="B", actor=actor)
+        queue.call_next(desk=tablet_desk, actor=queue.Actor.system())
+        queue.start(desk=tablet_desk, actor=queue.Actor.system())
+        queue.complete(desk=tablet_desk, actor=queue.Actor.system())
+    session = ServiceSession.objects.create(
+        site=site, place="南山警务室", place_kind="police_post", date=timezone.localdate(), start=dt.time(9),
+        end=dt.time(12), queue_site=mobile,
+    )  # fmt: skip
+    session.business_types.set([bt])
+    client.force_login(supervisor)
+    text = client.get("/outreach/figures/hall/?format=csv").content.decode("utf-8-sig")
+    assert f"session.{session.date}.{session.pk}.served,2" in text
+
+
+def test_figures_count_outcomes_and_times_to_visit(
+    client: Client, submit: Callable[..., VisitRequest], supervisor: User, officer: User
+) -> None:
+    now = timezone.now()
+    who = services.Who(user=supervisor)
+    for days, outcomes in ((1, ["done"]), (3, ["not_home", "done"]), (9, ["window"])):
+        r = submit(now=now - dt.timedelta(days=days))
+        for outcome in outcomes:
+            services.schedule_visit(
+                request=r, day=timezone.localdate(), start=dt.time(9), end=dt.time(10), officers=[officer], who=who
+            )
+            services.record_visit(request=r, outcome=outcome, note="缺照片", who=services.Who(user=officer), now=now)
+    client.force_login(supervisor)
+    start = (timezone.localdate() - dt.timedelta(days=30)).isoformat()
+    rows = dict(
+        line.split(",", 1)
+        for line in client.get(f"/outreach/figures/hall/?format=csv&start={start}").content.decode("utf-8-sig").split()
+    )
+    assert (rows["outcome.done"], rows["outcome.not_home"], rows["outcome.window"]) == ("2", "1", "1")
+    assert rows["requests"] == "3" and rows["accepted"] == "3"
+    # Days from request to its last visit: 1, 3 and 9 → mean 4.3, 90th percentile (nearest rank) 9.
+    assert rows["days_to_visit_mean"] == "4.3" and rows["days_to_visit_p90"] == "9.0"
