@@ -7,6 +7,7 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
+from notices.models import CODE_ALPHABET
 from outreach import selectors
 from outreach.forms import DeliveryForm
 from outreach.models import DocumentCase, local_today
@@ -43,7 +44,11 @@ def outreach_case(token: str) -> dict[str, Any]:
 @register.inclusion_tag("outreach/_kiosk.html")
 def outreach_kiosk(site: Site) -> dict[str, Any]:
     today = local_today(site, timezone.now())
-    return {"site": site, "sessions": list(selectors.upcoming_sessions(site, today)[:KIOSK_SESSIONS])}
+    return {
+        "site": site,
+        "sessions": list(selectors.upcoming_sessions(site, today)[:KIOSK_SESSIONS]),
+        "alphabet": CODE_ALPHABET,
+    }
 
 
 @register.inclusion_tag("outreach/_display.html")

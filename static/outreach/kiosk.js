@@ -5,9 +5,17 @@
   const form = document.getElementById("outreach-code-form");
   const out = document.getElementById("outreach-code-result");
   if (!box || !form || !out) return;
+  const input = form.elements.namedItem("code");
+  // The kiosk has no keyboard: an on-screen keypad of the characters a code can have.
+  form.querySelectorAll("[data-key]").forEach((key) => {
+    key.addEventListener("click", () => {
+      if (key.dataset.key === "back") input.value = input.value.slice(0, -1);
+      else if (input.value.length < 9) input.value += key.dataset.key;
+    });
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const code = form.elements.namedItem("code").value.trim();
+    const code = input.value.trim();
     if (!code) return;
     out.textContent = "…";
     try {

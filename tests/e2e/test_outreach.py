@@ -16,7 +16,7 @@ from pypdf import PdfReader
 
 from notices.models import ChecklistVersion
 from outreach import services
-from outreach.models import OutreachEvent, OutreachOfficer, VisitRequest
+from outreach.models import OutreachEvent, OutreachOfficer, ServiceSession, VisitRequest
 from queueing import services as queue
 from queueing.models import BusinessType, Desk, Site
 from tests.conftest import publish_checklist
@@ -177,6 +177,28 @@ def test_the_ticket_page_is_the_case_page(
     # At the kiosk, the case code gives a priority number.
     kiosk = browser.new_page(locale="zh-CN", viewport=DESKTOP)
     kiosk.goto(f"{server.url}/kiosk/hall/")
-    kiosk.fill("#outreach-code", case.display_code)
+    kiosk.locator(".or-kiosk-pickup summary").click()
+    for ch in case.code:
+        kiosk.locator(f".or-keypad [data-key='{ch}']").click()
+    expect(kiosk.locator("#outreach-code")).to_have_value(case.code)
     kiosk.locator("#outreach-code-form button[type=submit]").click()
     expect(kiosk.locator("#outreach-code-result")).to_have_attribute("data-number", "B002")
+
+
+def test_the_kiosk_and_display_show_the_coming_session(
+    server: Daphne, browser: Browser, site: Site, desk: Desk, types: dict[str, BusinessType], screenshot_dir: Path
+) -> None:
+    session = ServiceSession.objects.create(
+        site=site, place="东岭村警务室", place_kind="police_post", date=timezone.localdate() + dt.timedelta(days=2),
+        start=dt.time(9), end=dt.time(12),
+    )  # fmt: skip
+    session.business_types.set([types["B"]])
+    kiosk = browser.new_page(locale="zh-CN", viewport={"width": 1080, "height": 1920})
+    kiosk.goto(f"{server.url}/kiosk/hall/")
+    expect(kiosk.locator("[data-field=sessions]")).to_contain_text("东岭村警务室")
+    kiosk.locator(".or-kiosk-pickup summary").click()
+    kiosk.screenshot(path=screenshot_dir / "outreach-kiosk.png")
+    display = browser.new_page(locale="zh-CN", viewport={"width": 1920, "height": 1080})
+    display.goto(f"{server.url}/display/hall/")
+    expect(display.locator("[data-field=outreach-sessions]")).to_contain_text("09:00–12:00 东岭村警务室")
+    display.screenshot(path=screenshot_dir / "outreach-display.png")
