@@ -79,6 +79,8 @@ PRODUCTION = {
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
     "SECURE_HSTS_PRELOAD": "1",
     "SECURE_PROXY_SSL_HEADER": "1",
+    # Production refuses to start without a key for personal data (counter.crypto).
+    "COUNTER_DATA_KEYS": "h5B7xQ2mN9pR4sT6vW8yZ0aC3dF5gJ7kL9nP2qS4uV8=",
 }
 
 

@@ -271,3 +271,15 @@ def test_figures_count_outcomes_and_times_to_visit(
     assert rows["requests"] == "3" and rows["accepted"] == "3"
     # Days from request to its last visit: 1, 3 and 9 → mean 4.3, 90th percentile (nearest rank) 9.
     assert rows["days_to_visit_mean"] == "4.3" and rows["days_to_visit_p90"] == "9.0"
+
+
+def test_the_outreach_audit_trail_is_for_supervisors(
+    client: Client, world: dict[str, object], supervisor: User, officer: User
+) -> None:
+    client.force_login(officer)
+    assert client.get("/outreach/audit/hall/").status_code == 403
+    client.force_login(supervisor)
+    page = client.get("/outreach/audit/hall/").content.decode()
+    for kind in ("request.created", "request.scheduled", "request.declined", "case.opened", "case.delivery"):
+        assert f'data-kind="{kind}"' in page
+    assert_private(page)
