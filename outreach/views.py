@@ -27,7 +27,7 @@ from outreach.forms import CaseForm, DeclineForm, DeliveryForm, OutcomeForm, Req
 from outreach.models import DocumentCase, OutreachEvent, VisitRequest, local_today, site_settings
 from queueing.errors import QueueError
 from queueing.models import Site, Ticket
-from queueing.ratelimit import client_address
+from queueing.ratelimit import check_kiosk_rate, client_address
 
 P = ParamSpec("P")
 StaffView = Callable[Concatenate[HttpRequest, Site, P], HttpResponse]
@@ -50,6 +50,7 @@ def request_page(request: HttpRequest, site: str) -> HttpResponse:
     error = None
     if request.method == "POST" and accepts and form.is_valid():
         try:
+            check_kiosk_rate(request)  # the same per-address limit as the API and the kiosk
             created = services.submit_request(site=site_obj, who=_who(request), **form.cleaned_data)
         except QueueError as exc:
             error = str(exc.message)

@@ -283,3 +283,11 @@ def test_the_outreach_audit_trail_is_for_supervisors(
     for kind in ("request.created", "request.scheduled", "request.declined", "case.opened", "case.delivery"):
         assert f'data-kind="{kind}"' in page
     assert_private(page)
+
+
+def test_the_request_page_is_rate_limited(client: Client, types: dict[str, BusinessType], settings: object) -> None:
+    settings.COUNTER_KIOSK_RATE_LIMIT = 1  # type: ignore[attr-defined]
+    form = {"business_type": "B", "reason": "alone", "name": NAME, "phone": PHONE, "village": "东岭村", "address": "x"}
+    assert client.post("/outreach/hall/", form).status_code == 302
+    refused = client.post("/outreach/hall/", form)
+    assert refused.status_code == 400 and VisitRequest.objects.count() == 1
