@@ -7,10 +7,10 @@
   if (!box || !form || !out) return;
   const input = form.elements.namedItem("code");
   // The kiosk has no keyboard: an on-screen keypad of the characters a code can have.
-  form.querySelectorAll("[data-key]").forEach((key) => {
+  form.querySelectorAll("[data-or-key]").forEach((key) => {
     key.addEventListener("click", () => {
-      if (key.dataset.key === "back") input.value = input.value.slice(0, -1);
-      else if (input.value.length < 9) input.value += key.dataset.key;
+      if (key.dataset.orKey === "back") input.value = input.value.slice(0, -1);
+      else if (input.value.length < 9) input.value += key.dataset.orKey;
     });
   });
   form.addEventListener("submit", async (event) => {

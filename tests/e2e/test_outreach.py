@@ -179,7 +179,7 @@ def test_the_ticket_page_is_the_case_page(
     kiosk.goto(f"{server.url}/kiosk/hall/")
     kiosk.locator(".or-kiosk-pickup summary").click()
     for ch in case.code:
-        kiosk.locator(f".or-keypad [data-key='{ch}']").click()
+        kiosk.locator(f".or-keypad [data-or-key='{ch}']").click()
     expect(kiosk.locator("#outreach-code")).to_have_value(case.code)
     kiosk.locator("#outreach-code-form button[type=submit]").click()
     expect(kiosk.locator("#outreach-code-result")).to_have_attribute("data-number", "B002")
