@@ -291,3 +291,23 @@ def test_the_request_page_is_rate_limited(client: Client, types: dict[str, Busin
     assert client.post("/outreach/hall/", form).status_code == 302
     refused = client.post("/outreach/hall/", form)
     assert refused.status_code == 400 and VisitRequest.objects.count() == 1
+
+
+def test_an_officer_turns_a_pickup_into_a_delivery_from_the_case_page(
+    client: Client, issue: Callable[..., Ticket], desk: Desk, by_officer: queue.Actor, officer: User
+) -> None:
+    ticket = issue("B")
+    queue.call_next(desk=desk, actor=by_officer)
+    queue.start(desk=desk, actor=by_officer)
+    queue.complete(desk=desk, actor=by_officer)
+    case = services.open_case(
+        ticket=ticket, document="id_card", expected_date=timezone.localdate(), who=services.Who(user=officer)
+    )
+    client.force_login(officer)
+    assert f"/t/{ticket.token}/#case" in client.get("/outreach/").content.decode()
+    form = {"reason": "alone", "name": NAME, "phone": PHONE, "village": "东岭村", "address": "三组17号"}
+    assert client.post(f"/outreach/cases/{case.code}/delivery/", form).status_code == 302
+    case.refresh_from_db()
+    assert case.delivery is not None and case.delivery.channel == "staff"
+    event = OutreachEvent.objects.get(kind="case.delivery")
+    assert event.user == officer
