@@ -7,6 +7,7 @@ from typing import Any
 from ninja import NinjaAPI
 
 from notices.api import router as notices_router
+from outreach.api import router as outreach_router
 from queueing.api import router as queueing_router
 from queueing.apikit import install_error_handlers, with_links
 from supervision.api import router as supervision_router
@@ -28,6 +29,7 @@ def build_api() -> NinjaAPI:
     api.add_router("/", queueing_router)
     api.add_router("/", notices_router)
     api.add_router("/", supervision_router)
+    api.add_router("/", outreach_router)
     return api
 
 

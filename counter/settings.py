@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "queueing",
     "notices",
     "supervision",
+    "outreach",
 ]
 
 MIDDLEWARE = [

@@ -8,8 +8,10 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
@@ -93,6 +95,8 @@ class Command(BaseCommand):
                     created_users.append(username)
                 if home_desk is not None and home_desk.state == Desk.State.CLOSED and created:
                     services.open_desk(desk=home_desk, actor=services.Actor(kind="officer", user=user))
+        if apps.is_installed("outreach"):  # apps built on the queue seed their own demo data, by name
+            call_command("seed_outreach_demo", stdout=self.stdout)
         if created_site:
             self.stdout.write(self.style.SUCCESS(f"Created site “{site.slug}”: {site.name}"))
         else:
