@@ -17,6 +17,7 @@ mypy counter queueing notices supervision outreach
 python manage.py makemigrations --check --dry-run -v1
 python manage.py check
 
-pytest tests --ignore=tests/e2e "$@"
+# In file order here (-p no:randomly); scripts/loop.sh also shuffles it, to find tests that need an order.
+pytest -p no:randomly tests --ignore=tests/e2e "$@"
 # Playwright's sync API and pytest-asyncio don't share one process well.
-pytest tests/e2e "$@"
+pytest -p no:randomly tests/e2e "$@"

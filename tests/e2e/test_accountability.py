@@ -17,6 +17,7 @@ from supervision import accountability
 from supervision import services as supervision
 from supervision.models import AccountabilitySettings, Inspection
 from tests.conftest import make_staff
+from tests.e2e.accessibility import assert_accessible
 from tests.servers import Daphne
 from tests.supervision.conftest import DAY, Scenario, at, scenario  # noqa: F401  (the hand-computed day)
 
@@ -87,6 +88,7 @@ def test_the_public_page_on_a_phone_and_a_tv(
         assert "officer1" not in body and "officer2" not in body and "chief" not in body
         # Nothing sticks out sideways on the phone: wide tables scroll inside their own box.
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        assert_accessible(page)
         page.screenshot(path=screenshot_dir / f"open-{name}.png", full_page=True)
         page.close()
 

@@ -20,6 +20,7 @@ from outreach.models import OutreachEvent, OutreachOfficer, ServiceSession, Visi
 from queueing import services as queue
 from queueing.models import BusinessType, Desk, Site
 from tests.conftest import publish_checklist
+from tests.e2e.accessibility import assert_accessible
 from tests.servers import Daphne
 
 PHONE_VIEWPORT = {"width": 390, "height": 844}
@@ -68,6 +69,7 @@ def test_a_citizen_requests_a_home_visit_on_a_phone(
     page.fill("#id_address", "三组17号")
     page.fill("#id_preferred_days", "周二上午")
     keep(page, screenshot_dir, "outreach-request.png")
+    assert_accessible(page)
     page.get_by_role("button", name="提交申请").click()
     expect(page.locator("[data-field=status]")).to_have_text("待审核")
     request = VisitRequest.objects.get()
@@ -75,6 +77,7 @@ def test_a_citizen_requests_a_home_visit_on_a_phone(
     expect(page.locator(".or-checklist")).to_contain_text("近期免冠照片")
     body = page.content()
     assert "王秀英" not in body and "13912345678" not in body and "三组17号" not in body
+    assert_accessible(page)
     # Large enough to touch (适老化): the send button.
     page.go_back()
     box = page.locator(".or-btn-big").bounding_box()
@@ -139,6 +142,7 @@ def test_an_officer_reorders_the_route_and_records_a_visit(
     citizen.goto(f"{server.url}/o/{first.code}/")
     expect(citizen.locator("[data-field=return_code]")).to_have_text(first.return_code)
     expect(citizen.locator(".or-window")).to_contain_text("近期免冠照片")
+    assert_accessible(citizen)
     assert second.pk != first.pk
 
 
