@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from appointments.api import router as appointments_router
 from notices.api import router as notices_router
 from queueing.api import router as queueing_router
 from queueing.apikit import install_error_handlers
@@ -21,6 +22,7 @@ def build_api() -> NinjaAPI:
     api.add_router("/", queueing_router)
     api.add_router("/", notices_router)
     api.add_router("/", supervision_router)
+    api.add_router("/", appointments_router)
     return api
 
 

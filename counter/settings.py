@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "queueing",
     "notices",
     "supervision",
+    "appointments",
 ]
 
 MIDDLEWARE = [
@@ -259,3 +260,7 @@ LOGGING = {
         "django.request": {"level": "ERROR"},
     },
 }
+
+# Appointments' notifier (webhook backend): attempts per message and the first backoff (doubling).
+COUNTER_NOTIFY_ATTEMPTS = env.int("COUNTER_NOTIFY_ATTEMPTS", default=4)
+COUNTER_NOTIFY_BACKOFF_SECONDS = env.float("COUNTER_NOTIFY_BACKOFF_SECONDS", default=2.0)

@@ -12,7 +12,7 @@ python manage.py collectstatic --noinput -v0
 
 ruff check .
 ruff format --check .
-mypy counter queueing notices supervision
+mypy counter queueing notices supervision appointments
 python manage.py makemigrations --check --dry-run -v1
 python manage.py check
 

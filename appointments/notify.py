@@ -1,0 +1,146 @@
+"""Messages to a booked citizen: a notifier with two backends, `log` (the default) and `webhook`.
+
+A message is built in the request after the commit (a short read) and sent from a small
+thread pool, so a slow or dead gateway never holds up a write; a webhook is signed with
+the site's shared secret and retried with backoff, and a final failure is logged and counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import threading
+import time
+import urllib.request
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Any, Protocol
+
+from django.conf import settings as django_settings
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+
+CONFIRMED = "booking.confirmed"
+REMINDER_DAY = "reminder.day_before"
+REMINDER_HOUR = "reminder.hour_before"
+
+SIGNATURE_HEADER = "X-Counter-Signature"
+TIMESTAMP_HEADER = "X-Counter-Timestamp"
+
+_executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="counter-notify")
+_pending: set[Future[None]] = set()
+_lock = threading.Lock()
+stats = {"sent": 0, "failed": 0}
+
+
+class Backend(Protocol):
+    def send(self, message: dict[str, Any]) -> None: ...
+
+
+class LogBackend:
+    """Writes what it would send, without the number itself."""
+
+    def send(self, message: dict[str, Any]) -> None:
+        shown = {k: v for k, v in message.items() if k != "phone"}
+        log.info("Notification (log backend, not sent): %s", json.dumps(shown, ensure_ascii=False, sort_keys=True))
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """HMAC-SHA256 of "<timestamp>.<body>", hex: the receiver recomputes it with the shared secret."""
+    return hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+
+
+class WebhookBackend:
+    def __init__(self, url: str, secret: str) -> None:
+        self.url, self.secret = url, secret
+
+    def send(self, message: dict[str, Any]) -> None:
+        body = json.dumps(message, ensure_ascii=False, sort_keys=True).encode()
+        attempts = django_settings.COUNTER_NOTIFY_ATTEMPTS
+        for attempt in range(attempts):
+            timestamp = str(int(time.time()))
+            request = urllib.request.Request(
+                self.url,
+                data=body,
+                method="POST",
+                headers={
+                    "Content-Type": "application/json",
+                    TIMESTAMP_HEADER: timestamp,
+                    SIGNATURE_HEADER: "sha256=" + signature(self.secret, timestamp, body),
+                },
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (the site's own URL)
+                    if 200 <= response.status < 300:
+                        return
+            except OSError as exc:  # refused, timed out, or an HTTP error status
+                log.info("Webhook attempt %s of %s failed: %s", attempt + 1, attempts, exc)
+            if attempt + 1 < attempts:
+                time.sleep(django_settings.COUNTER_NOTIFY_BACKOFF_SECONDS * 2**attempt)
+        raise OSError(f"webhook gave up after {attempts} attempts")
+
+
+def backend_for(site_id: int) -> Backend:
+    from appointments.models import BookingSettings
+
+    found = BookingSettings.objects.filter(site_id=site_id).first()
+    if found is not None and found.keeps_phone:
+        return WebhookBackend(found.webhook_url, found.webhook_secret)
+    return LogBackend()
+
+
+def _deliver(backend: Backend, message: dict[str, Any]) -> None:
+    try:
+        backend.send(message)
+    except Exception:
+        with _lock:
+            stats["failed"] += 1
+        log.warning(
+            "Notification %s for %s could not be sent.", message.get("type"), message.get("code"), exc_info=True
+        )
+    else:
+        with _lock:
+            stats["sent"] += 1
+
+
+def submit(backend: Backend, message: dict[str, Any]) -> Future[None]:
+    future = _executor.submit(_deliver, backend, message)
+    with _lock:
+        _pending.add(future)
+    future.add_done_callback(_pending.discard)
+    return future
+
+
+def drain(timeout: float = 30) -> None:
+    """Wait for the messages on their way (commands before exiting, tests)."""
+    with _lock:
+        pending = list(_pending)
+    wait(pending, timeout=timeout)
+
+
+def booking_message(booking_id: int, kind: str) -> None:
+    """After the commit: the booking's message, handed to the sending threads."""
+    from appointments.models import Booking
+
+    booking = Booking.objects.select_related("site", "business_type").filter(pk=booking_id).first()
+    if booking is None:
+        return
+    message: dict[str, Any] = {
+        "type": kind,
+        "site": booking.site.slug,
+        "site_name": booking.site.name,
+        "code": booking.code,
+        "business_type": booking.business_type.prefix,
+        "business_type_name": booking.business_type.name,
+        "start": timezone.localtime(booking.start, booking.site.tz).isoformat(),
+        "url": f"/a/{booking.code}/",
+        "phone_last4": booking.phone_last4,
+    }
+    backend = backend_for(booking.site_id)
+    if isinstance(backend, WebhookBackend):
+        if not booking.phone:
+            return  # the gateway could reach nobody
+        message["phone"] = booking.phone
+    submit(backend, message)
