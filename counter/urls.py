@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("queueing.urls")),
     path("", include("notices.urls")),
     path("", include("supervision.urls")),
+    path("", include("appointments.urls")),
 ]

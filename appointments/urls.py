@@ -1,0 +1,13 @@
+from django.urls import path
+
+from appointments import views
+
+app_name = "appointments"
+
+urlpatterns = [
+    # Fixed paths (SPEC): the booking page and a booking's page.
+    path("book/<slug:site>/", views.book, name="book"),
+    path("a/<str:code>/", views.booking_page, name="booking"),
+    path("a/<str:code>/cancel/", views.booking_cancel, name="cancel"),
+    path("a/<str:code>/calendar.ics", views.booking_ics, name="ics"),
+]
