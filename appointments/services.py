@@ -187,12 +187,13 @@ def check_in(
     if booking is None or booking.site_id != locked_site.pk:
         raise NotFound(_("This appointment code is not known here. Please check it, or ask at the information desk."))
     if booking.status == Booking.Status.CANCELLED:
-        raise errors.AppointmentCancelled()
+        raise errors.AppointmentCancelled(business_type=booking.business_type.prefix)
     if booking.status == Booking.Status.CHECKED_IN:
         raise errors.AppointmentUsed()
     settings = selectors.settings_for(locked_site)
     if booking.status == Booking.Status.MISSED or now > booking.check_in_closes(settings):
-        raise errors.AppointmentMissed()
+        # The kiosk offers an ordinary ticket of the same business in one touch.
+        raise errors.AppointmentMissed(business_type=booking.business_type.prefix)
     opens = booking.check_in_opens(settings)
     if now < opens:
         raise errors.TooEarly(
