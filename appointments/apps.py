@@ -8,7 +8,7 @@ class AppointmentsConfig(AppConfig):
 
     def ready(self) -> None:
         from appointments import services
-        from queueing import redeemers
+        from queueing import demo, redeemers
         from queueing import services as queue_services
 
         # The kiosk's fixed issue path checks a booking in with `appointment_code`.
@@ -16,3 +16,5 @@ class AppointmentsConfig(AppConfig):
         # Bookings never checked in become missed at the day change and at each `expire_tickets` run.
         queue_services.DAY_CHANGE_HOOKS.append(services.mark_missed_locked)
         queue_services.PERIODIC_HOOKS.append(services.mark_missed_locked)
+        # The demo site takes bookings for every type with no lead time (SPEC "demo data (second wave)").
+        demo.DEMO_HOOKS.append(services.seed_demo_settings)

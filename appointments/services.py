@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments import errors, notify, selectors
-from appointments.models import Booking
+from appointments.models import Booking, BookingSettings
 from counter.crypto import keyed_hash
 from notices.models import ChecklistVersion, normalize_code
 from queueing import rules
@@ -280,3 +280,8 @@ def claim_reminders(*, now: dt.datetime | None = None) -> list[tuple[int, str]]:
     for pk, kind in due:
         transaction.on_commit(partial(notify.booking_message, pk, kind), robust=True)
     return due
+
+
+def seed_demo_settings(site: Site) -> None:
+    """The demo site: bookings today and the next 7 days, at least 2 places a slot, no lead time."""
+    BookingSettings.objects.get_or_create(site=site, defaults={"lead_minutes": 0, "min_places": 2, "window_days": 7})

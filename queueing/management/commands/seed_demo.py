@@ -16,7 +16,7 @@ from django.db import transaction
 from notices import services as notice_services
 from notices.demo_content import CHECKLISTS, DemoChecklist
 from notices.models import ChecklistItem, ChecklistVersion
-from queueing import broadcast, services
+from queueing import broadcast, demo, services
 from queueing.models import BusinessType, Desk, DeskBusinessType, Reason, Site, StaffProfile
 from queueing.roles import OFFICER, SUPERVISOR, ensure_roles
 
@@ -91,6 +91,8 @@ class Command(BaseCommand):
                     created_users.append(username)
                 if home_desk is not None and home_desk.state == Desk.State.CLOSED and created:
                     services.open_desk(desk=home_desk, actor=services.Actor(kind="officer", user=user))
+            for hook in demo.DEMO_HOOKS:
+                hook(site)
         if created_site:
             self.stdout.write(self.style.SUCCESS(f"Created site “{site.slug}”: {site.name}"))
         else:
