@@ -35,3 +35,24 @@ def test_expire_tickets_marks_bookings_missed(site: Site, types: dict[str, Busin
     Booking.objects.create(site=site, business_type=types["A"], start=start, end=start, day=start.date())
     call_command("expire_tickets", stdout=StringIO())
     assert Booking.objects.get().status == "missed"
+
+
+def test_send_reminders_purges_numbers_thirty_days_after_the_visit(site: Site, types: dict[str, BusinessType]) -> None:
+    start = timezone.now() - dt.timedelta(days=31)
+    old = Booking.objects.create(
+        site=site, business_type=types["A"], start=start, end=start, day=start.date(), phone="13800131234"
+    )
+    recent = Booking.objects.create(
+        site=site,
+        business_type=types["A"],
+        start=start + dt.timedelta(days=2),
+        end=start,
+        day=start.date(),
+        phone="13800135678",
+    )
+    out = StringIO()
+    call_command("send_reminders", stdout=out)
+    assert "1 mobile number(s) purged" in out.getvalue()
+    old.refresh_from_db()
+    recent.refresh_from_db()
+    assert old.phone is None and recent.phone == "13800135678"
