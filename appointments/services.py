@@ -44,7 +44,7 @@ def phone_hash(phone: str) -> str:
     return keyed_hash(phone, purpose=PHONE_HASH_PURPOSE)
 
 
-def _barred_until(*, site: Site, digest: str, now: dt.datetime) -> dt.datetime | None:
+def barred_until(*, site: Site, digest: str, now: dt.datetime) -> dt.datetime | None:
     """3 missed appointments within 90 days bar the number for 30 days after the third."""
     misses = selectors.missed_times(site=site, phone_hash=digest, since=now - MISS_WINDOW - BAR_FOR)
     for i in range(MISSES_TO_BAR - 1, len(misses)):
@@ -99,7 +99,7 @@ def _book(
     settings = selectors.settings_for(site)
     digest = phone_hash(phone) if phone else ""
     if digest:
-        barred = _barred_until(site=site, digest=digest, now=now)
+        barred = barred_until(site=site, digest=digest, now=now)
         if barred is not None:
             raise errors.BookingBarred(
                 _(

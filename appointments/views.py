@@ -5,6 +5,7 @@ Plain server-rendered steps that work on any phone; every write goes through `ap
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -12,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from appointments import calendar, selectors, services
+from appointments import calendar, report, selectors, services
 from appointments.models import Booking
 from notices import selectors as notice_selectors
 from queueing import ratelimit
@@ -20,6 +21,10 @@ from queueing.errors import QueueError
 from queueing.models import BusinessType, Site
 from queueing.services import Actor
 from queueing.views.citizen import qr_svg
+from supervision.forms import RangeForm
+from supervision.reports import Period
+from supervision.views import _csv_cell as csv_cell
+from supervision.views import supervisor_only
 
 
 def _citizen(request: HttpRequest) -> Actor:
@@ -135,4 +140,52 @@ def booking_ics(request: HttpRequest, code: str) -> HttpResponse:
         content_type="text/calendar; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="appointment-{booking.code}.ics"'
+    return response
+
+
+# --- Supervision: the appointments' figures --------------------------------------------
+
+
+def _period(request: HttpRequest, site: Site) -> tuple[RangeForm, Period]:
+    today = site.service_day(timezone.now())
+    form = RangeForm(request.GET or None, today=today)
+    if form.is_bound and form.is_valid():
+        return form, Period(site, form.cleaned_data["start"], form.cleaned_data["end"])
+    return form, Period(site, today.replace(day=1), today)
+
+
+@require_GET
+@supervisor_only
+def supervision(request: HttpRequest, site: Site) -> HttpResponse:
+    form, period = _period(request, site)
+    return render(
+        request,
+        "appointments/supervision.html",
+        {
+            "site": site,
+            "form": form,
+            "period": period,
+            "tables": list(report.build(period).values()),
+            "query": f"start={period.first:%Y-%m-%d}&end={period.last:%Y-%m-%d}",
+        },
+    )
+
+
+@require_GET
+@supervisor_only
+def supervision_csv(request: HttpRequest, site: Site, table: str) -> HttpResponse:
+    """Like supervision's tables: UTF-8 with a BOM, formula-looking cells neutralised."""
+    if table not in report.TABLE_KEYS:
+        raise Http404
+    _form, period = _period(request, site)
+    data = report.build(period)[table]
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{site.slug}-{table}-{period.first:%Y%m%d}-{period.last:%Y%m%d}.csv"'
+    )
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([csv_cell(c) for c in data.columns])
+    for row in data.rows:
+        writer.writerow([csv_cell(c) for c in row])
     return response
