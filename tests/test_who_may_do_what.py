@@ -143,6 +143,11 @@ PUBLIC = [
     ("GET", "/api/v1/tickets/{token}/rating/"),
     ("POST", "/api/v1/tickets/{token}/rating/"),
     ("POST", "/api/v1/ratings/{handle}/"),
+    # Appointments
+    ("GET", "/api/v1/sites/{site}/slots/"),
+    ("POST", "/api/v1/sites/{site}/appointments/"),
+    ("GET", "/api/v1/appointments/{code}/"),
+    ("POST", "/api/v1/appointments/{code}/cancel/"),
 ]
 DESK = [("GET", "/api/v1/sites/{site}/desks/{number}/")] + [
     ("POST", f"/api/v1/sites/{{site}}/desks/{{number}}/{action}/") for action in DESK_ACTIONS

@@ -63,6 +63,8 @@ def test_book_on_a_phone_check_in_at_the_kiosk_and_get_called(
 
     kiosk = browser.new_page(locale="zh-CN", viewport=PORTRAIT)
     kiosk.goto(f"{server.url}/kiosk/hall/")
+    expect(kiosk.get_by_role("button", name="我有预约")).to_be_visible()
+    kiosk.screenshot(path=screenshot_dir / "appointments-kiosk-start-zh.png")
     kiosk.get_by_role("button", name="我有预约").click()
     screen = kiosk.locator('[data-screen="appointment"]')
     expect(screen).to_be_visible()
