@@ -135,6 +135,7 @@ class Booking(models.Model):
     missed_at = models.DateTimeField(_("missed at"), null=True, blank=True, editable=False)
     reminded_day_before = models.BooleanField(default=False, editable=False)
     reminded_hour_before = models.BooleanField(default=False, editable=False)
+    alerted_near = models.BooleanField(default=False, editable=False)  # "3 people ahead of you" sent
 
     class Meta:
         ordering = ["site", "start", "pk"]

@@ -25,6 +25,9 @@ log = logging.getLogger(__name__)
 CONFIRMED = "booking.confirmed"
 REMINDER_DAY = "reminder.day_before"
 REMINDER_HOUR = "reminder.hour_before"
+NEAR = "ticket.near"
+CALLED = "ticket.called"
+NEAR_AHEAD = 3
 
 SIGNATURE_HEADER = "X-Counter-Signature"
 TIMESTAMP_HEADER = "X-Counter-Timestamp"
@@ -143,4 +146,58 @@ def booking_message(booking_id: int, kind: str) -> None:
         if not booking.phone:
             return  # the gateway could reach nobody
         message["phone"] = booking.phone
+    submit(backend, message)
+
+
+def queue_alerts(events: list[Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Texts to booked citizens whose number is kept: "called", and "3 people ahead of you".
+
+    Registered with the queue's broadcast (`queueing.broadcast.add_messages`), which runs after
+    every committed write and off the request; it adds no socket message of its own.
+    """
+    from appointments.models import Booking
+    from queueing import selectors
+    from queueing.models import Event
+
+    calls = [e for e in events if e.kind == Event.Kind.TICKET_CALLED and e.ticket_id is not None]
+    if not calls:
+        return []
+    desks = {e.ticket_id: e.desk for e in calls}
+    for booking in Booking.objects.filter(ticket_id__in=list(desks), phone__isnull=False).select_related(
+        "site", "business_type"
+    ):
+        desk = desks.get(booking.ticket_id)
+        _send_ticket_alert(booking, CALLED, desk=str(desk.number) if desk is not None else "")
+    moved = {(e.site_id, e.ticket.business_type_id) for e in calls if e.ticket is not None}
+    for site_id, type_id in moved:
+        waiting = Booking.objects.filter(
+            site_id=site_id,
+            ticket__business_type_id=type_id,
+            ticket__status="waiting",
+            phone__isnull=False,
+            alerted_near=False,
+        ).select_related("site", "business_type", "ticket__site", "ticket__business_type")
+        for booking in waiting:
+            assert booking.ticket is not None
+            # Claimed with a conditional update, so two workers' broadcasts send it once.
+            near = selectors.ahead_of(booking.ticket) <= NEAR_AHEAD
+            if near and Booking.objects.filter(pk=booking.pk, alerted_near=False).update(alerted_near=True):
+                _send_ticket_alert(booking, NEAR, ahead=NEAR_AHEAD)
+    return []
+
+
+def _send_ticket_alert(booking: Any, kind: str, **extra: Any) -> None:
+    backend = backend_for(booking.site_id)
+    if not isinstance(backend, WebhookBackend) or not booking.phone or booking.ticket is None:
+        return
+    message = {
+        "type": kind,
+        "site": booking.site.slug,
+        "site_name": booking.site.name,
+        "code": booking.code,
+        "number": booking.ticket.number,
+        "url": f"/t/{booking.ticket.token}/",
+        "phone": booking.phone,
+        **extra,
+    }
     submit(backend, message)

@@ -3,6 +3,7 @@ sent after the commit only, and never failing the write that asked for it."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import hmac
 import http.server
@@ -17,7 +18,7 @@ from django.db import transaction
 
 from appointments import notify
 from appointments.models import Booking, BookingSettings
-from queueing.models import Site
+from queueing.models import BusinessType, Desk, Site
 from tests.appointments.conftest import local
 
 pytestmark = pytest.mark.django_db(transaction=True)  # on_commit callbacks run for real
@@ -160,3 +161,42 @@ def test_reminders_go_once_the_day_before_and_the_hour_before(
         notify.REMINDER_DAY,
         notify.REMINDER_HOUR,
     ]
+
+
+def test_a_booked_citizen_hears_when_three_are_ahead_and_when_called(
+    hall: Site, book: Callable[..., Booking], gateway_factory: Callable[..., Gateway], desk: Desk
+) -> None:
+    from django.utils import timezone
+
+    from appointments import services
+    from queueing import broadcast
+    from queueing import services as queue
+
+    gateway = gateway_factory()
+    use_webhook(hall, gateway.url)
+    kiosk = queue.Actor(kind="kiosk")
+    now = timezone.now()
+    start = now + dt.timedelta(minutes=20)
+    booking = Booking.objects.create(
+        site=hall,
+        business_type=BusinessType.objects.get(prefix="A"),
+        start=start,
+        end=start,
+        day=start.date(),
+        phone="13800131234",
+    )
+    for _ in range(5):
+        queue.issue_ticket(site=hall, prefix="A", actor=kiosk)
+    ticket = services.check_in(site=hall, code=booking.code, actor=kiosk).ticket  # 5 ahead: its slot has not begun
+    for _ in range(2):
+        queue.call_next(desk=desk, actor=kiosk)
+    broadcast.drain()
+    notify.drain()
+    sent = [json.loads(body) for _h, body in gateway.requests]
+    assert [m["type"] for m in sent] == [notify.NEAR] and sent[0]["number"] == ticket.number
+    for _ in range(4):
+        queue.call_next(desk=desk, actor=kiosk)
+    broadcast.drain()
+    notify.drain()
+    sent = [json.loads(body) for _h, body in gateway.requests]
+    assert [m["type"] for m in sent] == [notify.NEAR, notify.CALLED] and sent[1]["desk"] == "1"
