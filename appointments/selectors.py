@@ -12,6 +12,8 @@ from appointments.models import Booking, BookingSettings, ClosedSlot
 from queueing import opening
 from queueing.models import BusinessType, DeskBusinessType, Site
 
+MAX_DAYS_AWAY = 366
+
 
 def settings_for(site: Site) -> BookingSettings:
     """The site's settings; the defaults (unsaved) when the site has none."""
@@ -65,6 +67,8 @@ def booking_window(site: Site, settings: BookingSettings, now: dt.datetime) -> t
 
 def day_slots(*, site: Site, business_type: BusinessType, day: dt.date, now: dt.datetime) -> list[Slot]:
     settings = settings_for(site)
+    if abs((day - site.service_day(now)).days) > MAX_DAYS_AWAY:
+        return []  # nothing to book there, and no calendar arithmetic near the ends of time
     places = capacity(business_type=business_type, settings=settings)
     starts = slot_starts(site, day, settings.slot_minutes)
     if not starts:

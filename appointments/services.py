@@ -68,6 +68,8 @@ def book(
     now = now or timezone.now()
     if start.tzinfo is None:
         raise InvalidRequest(_("Give the slot's start with its UTC offset, e.g. 2026-12-07T09:00:00+08:00."))
+    if abs(start.date() - now.date()) > dt.timedelta(days=selectors.MAX_DAYS_AWAY):
+        raise errors.BookingClosed()
     bt = BusinessType.objects.filter(site=site, prefix=prefix.strip().upper()).first()
     if bt is None:
         raise NotFound(_("There is no business type %(prefix)s here.") % {"prefix": prefix})
