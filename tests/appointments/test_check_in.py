@@ -114,3 +114,37 @@ def test_a_checked_in_ticket_goes_through_the_lifecycle_like_any_other(hall: Sit
     queue.complete(desk=desk, actor=KIOSK, now=local(hall, 10, 9))
     booking.refresh_from_db()
     assert booking.public_status == "done"
+
+
+# The call order as a table: each kind of waiting ticket against each other, the later-queued one
+# first in the table when it outranks the other (SPEC "Call policy with appointments").
+RANK = ["priority", "appointment_due", "transferred", "plain", "appointment_early"]
+# An appointment whose slot has not begun waits like a walk-in: by its queue time among the plain.
+SAME_AS_PLAIN = {"plain", "appointment_early"}
+
+
+def make_kind(kind: str, hall: Site, at: dt.datetime) -> Ticket:
+    slot = local(hall, 10)
+    ticket = queue.issue_ticket(site=hall, prefix="A", actor=KIOSK, priority=kind == "priority", now=at).ticket
+    updates: dict[str, object] = {}
+    if kind == "appointment_due":
+        updates["appointment_start"] = slot
+    if kind == "appointment_early":
+        updates["appointment_start"] = slot + dt.timedelta(hours=2)
+    if kind == "transferred":
+        updates["transferred"] = True
+    Ticket.objects.filter(pk=ticket.pk).update(**updates)
+    return ticket
+
+
+@pytest.mark.parametrize("first", RANK)
+@pytest.mark.parametrize("second", RANK)
+def test_call_order_table(first: str, second: str, hall: Site, desk: Desk) -> None:
+    older = make_kind(first, hall, local(hall, 9, 0))
+    newer = make_kind(second, hall, local(hall, 9, 5))
+    at = local(hall, 10, 5)
+    called = queue.call_next(desk=desk, actor=KIOSK, now=at)
+    same = first == second or {first, second} <= SAME_AS_PLAIN
+    expected = older if same or RANK.index(first) < RANK.index(second) else newer
+    assert called == expected
+    assert selectors.ahead_of(Ticket.objects.get(pk=(newer if expected == older else older).pk), at) == 0
