@@ -6,6 +6,7 @@ from typing import Any
 
 from ninja import NinjaAPI
 
+from appointments.api import router as appointments_router
 from notices.api import router as notices_router
 from outreach.api import router as outreach_router
 from queueing.api import router as queueing_router
@@ -30,6 +31,7 @@ def build_api() -> NinjaAPI:
     api.add_router("/", notices_router)
     api.add_router("/", supervision_router)
     api.add_router("/", outreach_router)
+    api.add_router("/", appointments_router)
     return api
 
 

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "notices",
     "supervision",
     "outreach",
+    "appointments",
 ]
 
 MIDDLEWARE = [
@@ -266,3 +267,7 @@ LOGGING = {
         "channels_redis.pubsub": {"filters": ["redis_outage"]},
     },
 }
+
+# Appointments' notifier (webhook backend): attempts per message and the first backoff (doubling).
+COUNTER_NOTIFY_ATTEMPTS = env.int("COUNTER_NOTIFY_ATTEMPTS", default=4)
+COUNTER_NOTIFY_BACKOFF_SECONDS = env.float("COUNTER_NOTIFY_BACKOFF_SECONDS", default=2.0)

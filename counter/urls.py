@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("notices.urls")),
     path("", include("supervision.urls")),
     path("", include("outreach.urls")),
+    path("", include("appointments.urls")),
 ]

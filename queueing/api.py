@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
 
-from queueing import ratelimit, selectors, services
+from queueing import ratelimit, redeemers, selectors, services
 from queueing.apikit import ERRORS, IDEMPOTENCY_KEY_MAX, add_links, desk_and_actor, get_site, get_ticket
 from queueing.auth import desk_auth
 from queueing.errors import InvalidRequest
@@ -99,6 +99,14 @@ def issue(request: HttpRequest, site: str, payload: IssueIn) -> Status[TicketOut
         if existing is not None:
             return Status(201, ticket_out(existing))
     ratelimit.check_kiosk_rate(request)  # before a notice code is looked at: codes cannot be tried in bulk
+    actor = services.Actor(kind="kiosk", address=ratelimit.client_address(request))
+    if payload.appointment_code is not None:
+        redeem = redeemers.get("appointment_code")
+        if redeem is None:
+            raise InvalidRequest(_("This site takes no appointments."))
+        issued = redeem(site=site_obj, code=payload.appointment_code, actor=actor, idempotency_key=key)
+        return Status(201, ticket_out(issued.ticket, ahead=issued.ahead, estimate=issued.estimated_wait_minutes))
+    assert payload.business_type is not None  # IssueIn asks for one or the other
     issued = services.issue_ticket(
         site=site_obj,
         prefix=payload.business_type.upper(),
@@ -107,7 +115,7 @@ def issue(request: HttpRequest, site: str, payload: IssueIn) -> Status[TicketOut
         idempotency_key=key,
         notice_code=payload.notice_code or None,
         checklist_version=payload.checklist_version,
-        actor=services.Actor(kind="kiosk", address=ratelimit.client_address(request)),
+        actor=actor,
     )
     return Status(201, ticket_out(issued.ticket, ahead=issued.ahead, estimate=issued.estimated_wait_minutes))
 

@@ -378,6 +378,9 @@ class Ticket(models.Model):
         _("priority kind"), max_length=16, choices=PriorityKind.choices, blank=True, default=""
     )
     transferred = models.BooleanField(_("transferred"), default=False)
+    # Set for a booked citizen's ticket (the start of the booked slot): once it has
+    # started, the ticket is called before the plain tickets of its type (queue_order()).
+    appointment_start = models.DateTimeField(_("booked slot starts"), null=True, blank=True)
     # What the kiosk showed the citizen before printing, so the station can prove it.
     checklist_version = models.ForeignKey(
         "notices.ChecklistVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
@@ -430,6 +433,12 @@ class Ticket(models.Model):
                     "id",
                 ],
                 name="ticket_queue_idx",
+            ),
+            # The checked-in appointments of a type in call order: call-next's second probe per type.
+            models.Index(
+                fields=["site", "service_day", "status", "business_type", "-transferred", "queued_at", "id"],
+                name="ticket_appointment_queue_idx",
+                condition=Q(appointment_start__isnull=False, priority=False),
             ),
             models.Index(fields=["status", "service_day"], name="ticket_status_day_idx"),
             # A desk's served count of the day (every desk message): bounded by the desk, not its whole history.
@@ -515,6 +524,11 @@ class Event(models.Model):
         CHECKLIST_PUBLISHED = "checklist.published", _("checklist published")
         # The opening calendar
         CALENDAR_IMPORTED = "calendar.imported", _("public holidays imported")
+        # Appointments (预约)
+        APPOINTMENT_BOOKED = "appointment.booked", _("appointment booked")
+        APPOINTMENT_CANCELLED = "appointment.cancelled", _("appointment cancelled")
+        APPOINTMENT_CHECKED_IN = "appointment.checked_in", _("appointment checked in")
+        APPOINTMENT_MISSED = "appointment.missed", _("appointment missed")
 
     class ActorKind(models.TextChoices):
         SYSTEM = "system", _("system")

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from django.utils import timezone
 from ninja import Field, Schema
-from pydantic import BeforeValidator, StrictBool
+from pydantic import BeforeValidator, StrictBool, model_validator
 
 from notices.models import ChecklistVersion, Notice
 from queueing import officers, selectors
@@ -52,7 +52,7 @@ class ErrorOut(Schema):
 
 
 class IssueIn(Schema):
-    business_type: str = Prefix
+    business_type: str | None = Field(None, min_length=1, max_length=1, pattern=r"^[A-Za-z]$", examples=["A"])
     # Strict: a kiosk sending 0 or "yes" has a bug worth hearing about, not a guessed priority.
     priority: StrictBool = False
     priority_kind: Literal["", "elderly", "disabled", "pregnant", "other"] = ""
@@ -62,6 +62,15 @@ class IssueIn(Schema):
     checklist_version: Annotated[int, Field(ge=1), JSON_INTEGER] | None = Field(
         None, description="The checklist version the kiosk showed; default: the one published now."
     )
+    appointment_code: str | None = Field(
+        None, max_length=200, description="A booking's code: checks the booking in (no business_type then)."
+    )
+
+    @model_validator(mode="after")
+    def _business_or_booking(self) -> IssueIn:
+        if (self.business_type is None) == (self.appointment_code is None):
+            raise ValueError("Send either business_type or appointment_code.")
+        return self
 
 
 class NumberIn(Schema):
@@ -97,6 +106,8 @@ class TicketOut(Schema):
     status_label: str
     priority: bool
     priority_source: str
+    appointment: bool = Field(False, description="A booked citizen's ticket (checked in at the kiosk).")
+    appointment_start: dt.datetime | None = Field(None, description="The start of the booked slot.")
     business_type: str
     business_type_name: str
     business_type_name_en: str
@@ -205,6 +216,8 @@ def ticket_out(ticket: Ticket, *, ahead: int | None = None, estimate: int | None
         status_label=str(ticket.get_status_display()),
         priority=ticket.priority,
         priority_source=ticket.priority_source,
+        appointment=ticket.appointment_start is not None,
+        appointment_start=ticket.appointment_start,
         business_type=ticket.business_type.prefix,
         business_type_name=ticket.business_type.name,
         business_type_name_en=ticket.business_type.name_en,

@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Case, Count, F, Q, QuerySet, Value, When
+from django.utils import timezone
 
 from queueing import opening, rules
 from queueing.models import BusinessType, Desk, DeskBusinessType, Event, Site, Ticket
@@ -30,21 +31,40 @@ _DESK_TYPE = DeskBusinessType._meta.db_table
 _BUSINESS_TYPE = BusinessType._meta.db_table
 
 
-def queue_order() -> list[Any]:
-    """Call order: priority first, then transferred tickets, then the oldest."""
-    return [F("priority").desc(), F("transferred").desc(), "queued_at", "pk"]
+def appointment_due(now: dt.datetime) -> Q:
+    """A checked-in appointment ticket whose booked slot has started (before that it waits like a walk-in)."""
+    return Q(appointment_start__isnull=False, appointment_start__lte=now)
+
+
+def queue_order(now: dt.datetime | None = None) -> list[Any]:
+    """Call order: priority first, then appointments whose slot has started, then transferred tickets,
+    then the oldest. The last item is always the tie-breaking pk."""
+    # Among priority tickets an appointment has no extra rank: 绿色通道 and notice returns keep their order.
+    due = Case(When(Q(priority=False) & appointment_due(now or timezone.now()), then=Value(1)), default=Value(0))
+    return [F("priority").desc(), due.desc(), F("transferred").desc(), "queued_at", "pk"]
+
+
+def call_rank(ticket: Ticket, now: dt.datetime) -> int:
+    """queue_order()'s first two keys as one rank: 0 priority, 1 appointment due, 2 the rest."""
+    if ticket.priority:
+        return 0
+    if ticket.appointment_start is not None and ticket.appointment_start <= now:
+        return 1
+    return 2
 
 
 def waiting_tickets(*, site: Site, day: dt.date) -> QuerySet[Ticket]:
     return Ticket.objects.filter(site=site, service_day=day, status=Ticket.Status.WAITING)
 
 
-def queue_heads(*, site: Site, day: dt.date, type_ids: list[int]) -> list[Ticket]:
-    """The first waiting ticket of each of these business types, in one statement.
+def queue_heads(*, site: Site, day: dt.date, type_ids: list[int], now: dt.datetime | None = None) -> list[Ticket]:
+    """The candidates for first waiting ticket of each of these business types, in one statement.
 
-    Each head is one probe of `ticket_queue_idx`, which holds every type's
-    queue in call order; call-next then picks among a desk's few heads instead
-    of sorting all the waiting tickets of its types.
+    Each type gives two probes: the head of `ticket_queue_idx` (every type's
+    queue with priority first), and the head of `ticket_appointment_queue_idx`
+    among the appointments whose slot has started. The first in queue_order()
+    is one of them, so call-next picks among a desk's few heads instead of
+    sorting all the waiting tickets of its types.
     """
     if not type_ids:
         return []
@@ -52,10 +72,20 @@ def queue_heads(*, site: Site, day: dt.date, type_ids: list[int]) -> list[Ticket
         f"SELECT * FROM (SELECT * FROM {_TICKET} WHERE site_id = %s AND service_day = %s AND status = %s"
         " AND business_type_id = %s ORDER BY priority DESC, transferred DESC, queued_at, id LIMIT 1) AS head_{n}"
     )
+    due = (
+        f"SELECT * FROM (SELECT * FROM {_TICKET} WHERE site_id = %s AND service_day = %s AND status = %s"
+        " AND business_type_id = %s AND appointment_start IS NOT NULL AND NOT priority AND appointment_start <= %s"
+        " ORDER BY transferred DESC, queued_at, id LIMIT 1) AS due_{n}"
+    )
+    # Raw SQL: the database's own datetime form (SQLite compares text).
+    at = connection.ops.adapt_datetimefield_value(now or timezone.now())
     params: list[Any] = []
-    for type_id in type_ids:
-        params += [site.pk, day, Ticket.Status.WAITING, type_id]
-    return list(Ticket.objects.raw(" UNION ALL ".join(head.format(n=n) for n in range(len(type_ids))), params))
+    parts = []
+    for n, type_id in enumerate(type_ids):
+        parts += [head.format(n=n), due.format(n=n)]
+        params += [site.pk, day, Ticket.Status.WAITING, type_id, site.pk, day, Ticket.Status.WAITING, type_id, at]
+    heads = {t.pk: t for t in Ticket.objects.raw(" UNION ALL ".join(parts), params)}
+    return list(heads.values())
 
 
 def waiting_counts(*, site: Site, day: dt.date) -> dict[int, int]:
@@ -74,17 +104,21 @@ def estimate_minutes(*, ahead: int, avg_minutes: float, open_desks: int) -> int:
     return int(math.ceil(ahead * avg_minutes / max(open_desks, 1)))
 
 
-def ahead_of(ticket: Ticket) -> int:
+def ahead_of(ticket: Ticket, now: dt.datetime | None = None) -> int:
     """Waiting tickets of the same business type that a desk would call first."""
     if ticket.status != Ticket.Status.WAITING:
         return 0
+    now = now or timezone.now()
     # Mirrors queue_order(): a higher rank, or the same rank and queued earlier.
-    same_rank = Q(priority=ticket.priority, transferred=ticket.transferred)
-    before = same_rank & (Q(queued_at__lt=ticket.queued_at) | Q(queued_at=ticket.queued_at, pk__lt=ticket.pk))
-    if not ticket.priority:
-        before |= Q(priority=True)
-    if not ticket.transferred:
-        before |= Q(priority=ticket.priority, transferred=True)
+    rank = call_rank(ticket, now)
+    due = appointment_due(now)
+    rank_q = {0: Q(priority=True), 1: Q(priority=False) & due, 2: Q(priority=False) & ~due}
+    earlier = Q(queued_at__lt=ticket.queued_at) | Q(queued_at=ticket.queued_at, pk__lt=ticket.pk)
+    before = rank_q[rank] & ((Q(transferred=ticket.transferred) & earlier) | Q(transferred=True))
+    if ticket.transferred:
+        before = rank_q[rank] & Q(transferred=True) & earlier
+    for higher in range(rank):
+        before |= rank_q[higher]
     return (
         waiting_tickets(site=ticket.site, day=ticket.service_day)
         .filter(business_type_id=ticket.business_type_id)

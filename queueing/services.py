@@ -173,7 +173,15 @@ def _expire_earlier_days(site: Site, now: dt.datetime) -> int:
         _record(site=site, kind=Event.Kind.TICKET_EXPIRED, actor=system, ticket=ticket, desk=ticket.desk, at=now)
     site.current_day = today
     Site.objects.filter(pk=site.pk).update(current_day=today)
+    for hook in DAY_CHANGE_HOOKS:
+        hook(site, now)
     return len(stale)
+
+
+# What the apps built on the queue do at a site's day change and at each `expire_tickets` run
+# (appointments: bookings never checked in become missed); called with the site's row locked.
+DAY_CHANGE_HOOKS: list[Callable[[Site, dt.datetime], Any]] = []
+PERIODIC_HOOKS: list[Callable[[Site, dt.datetime], Any]] = []
 
 
 @write_transaction
@@ -182,6 +190,8 @@ def roll_over_day(*, site: Site, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     locked = Site.objects.select_for_update().get(pk=site.pk)
     count = _expire_earlier_days(locked, now)
+    for hook in PERIODIC_HOOKS:
+        hook(locked, now)
     site.current_day, site.version = locked.current_day, locked.version
     return count
 
@@ -207,6 +217,7 @@ def issue_ticket(
     idempotency_key: str | None = None,
     notice_code: str | None = None,
     checklist_version: int | None = None,
+    appointment_start: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> Issued:
     """Draw the next number of a business type for today.
@@ -216,6 +227,8 @@ def issue_ticket(
     missing-documents notice's code, the ticket is the return visit's priority
     ticket and the code is used up. `checklist_version` is the version the
     kiosk showed; without it the ticket records the one published now.
+    `appointment_start` makes it a booked citizen's ticket (the app that keeps
+    the bookings checks the booking first, in the same transaction).
     """
     # The business type and its checklist are the hall's settings, read before
     # the site's lock: the lock is held only for what must be serialised.
@@ -233,6 +246,7 @@ def issue_ticket(
             priority_kind=priority_kind,
             idempotency_key=idempotency_key,
             notice_code=notice_code,
+            appointment_start=appointment_start,
             now=now or timezone.now(),
         )
     except IntegrityError:
@@ -266,6 +280,7 @@ def _issue(
     idempotency_key: str | None,
     notice_code: str | None,
     now: dt.datetime,
+    appointment_start: dt.datetime | None = None,
 ) -> Issued:
     # With the site locked (SQLite: the IMMEDIATE transaction), the max() below
     # cannot hand out one number twice.
@@ -292,7 +307,8 @@ def _issue(
         issued_today=sequence - 1,  # sequences are gap-free and never deleted
         estimate_minutes=estimate,
         now=now,
-        returning=notice is not None,
+        # A booked citizen holds a place: neither the cap nor the estimate turns them away.
+        returning=notice is not None or appointment_start is not None,
     )
     if refusal is not None:
         raise refusal
@@ -312,10 +328,14 @@ def _issue(
         priority_kind=priority_kind if priority else "",
         idempotency_key=idempotency_key or None,
         checklist_version=shown,
+        appointment_start=appointment_start,
         issued_at=now,
         queued_at=now,
     )
     data: dict[str, Any] = {"priority": priority, "priority_kind": ticket.priority_kind}
+    if appointment_start is not None:
+        data["appointment_start"] = appointment_start.isoformat()
+        ahead = selectors.ahead_of(ticket, now)  # not simply the queue's length: it may go in front
     if shown is not None:
         data["checklist_version"] = shown.number
     if notice is not None:
@@ -504,11 +524,18 @@ def _next_for(desk: Desk, handled: list[int], now: dt.datetime) -> Ticket | None
     """
     day = desk.site.service_day(now)
     position = {type_id: i for i, type_id in enumerate(handled)}
-    heads = selectors.queue_heads(site=desk.site, day=day, type_ids=handled)
+    heads = selectors.queue_heads(site=desk.site, day=day, type_ids=handled, now=now)
     if not heads:
         return None
     first = min(
-        heads, key=lambda t: (not t.priority, not t.transferred, t.queued_at, position[t.business_type_id], t.pk)
+        heads,
+        key=lambda t: (
+            selectors.call_rank(t, now),
+            not t.transferred,
+            t.queued_at,
+            position[t.business_type_id],
+            t.pk,
+        ),
     )
     # The site lock already serialises the desks; the row lock (skipping rows
     # someone else holds) keeps two desks from ever taking one ticket even so.
@@ -521,7 +548,7 @@ def _next_for(desk: Desk, handled: list[int], now: dt.datetime) -> Ticket | None
         selectors.waiting_tickets(site=desk.site, day=day)
         .filter(business_type_id__in=handled)
         .select_for_update(skip_locked=True)
-        .order_by(*selectors.queue_order()[:3], type_order, "pk")
+        .order_by(*selectors.queue_order(now)[:-1], type_order, "pk")
         .select_related("business_type")
         .first()
     )

@@ -13,7 +13,7 @@ python manage.py collectstatic --noinput -v0
 
 ruff check .
 ruff format --check .
-mypy counter queueing notices supervision outreach
+mypy counter queueing notices supervision outreach appointments
 python manage.py makemigrations --check --dry-run -v1
 python manage.py check
 

@@ -143,7 +143,22 @@ PUBLIC = [
     ("GET", "/api/v1/tickets/{token}/rating/"),
     ("POST", "/api/v1/tickets/{token}/rating/"),
     ("POST", "/api/v1/ratings/{handle}/"),
+    # Appointments
+    ("GET", "/api/v1/sites/{site}/slots/"),
+    ("POST", "/api/v1/sites/{site}/appointments/"),
+    ("GET", "/api/v1/appointments/{code}/"),
+    ("POST", "/api/v1/appointments/{code}/cancel/"),
+    # Outreach: the citizen's side
+    ("POST", "/api/v1/sites/{site}/outreach/"),
+    ("GET", "/api/v1/outreach/{code}/"),
+    ("POST", "/api/v1/sites/{site}/outreach/tickets/"),
+    ("GET", "/api/v1/outreach/cases/{code}/"),
+    ("GET", "/api/v1/sites/{site}/service-days/"),
 ]
+# The site's staff only (officers and supervisors, by their session): the people outreach visits.
+STAFF = [("GET", "/api/v1/sites/{site}/outreach/")]
+#            anonymous  device_a  officer_a  supervisor_a  officer_b  admin  revoked
+STAFF_OF_A = (401, 401, "passes", "passes", 403, "passes", 401)
 DESK = [("GET", "/api/v1/sites/{site}/desks/{number}/")] + [
     ("POST", f"/api/v1/sites/{{site}}/desks/{{number}}/{action}/") for action in DESK_ACTIONS
 ]
@@ -180,7 +195,18 @@ def outcome(status: int) -> int | str:
 def test_the_table_covers_every_operation(client: Client, db: Any) -> None:
     document = client.get("/api/v1/openapi.json").json()
     operations = {(method.upper(), path) for path, ops in document["paths"].items() for method in ops}
-    assert operations == set(PUBLIC) | set(DESK) | set(SUPERVISION)
+    assert operations == set(PUBLIC) | set(DESK) | set(SUPERVISION) | set(STAFF)
+
+
+@pytest.mark.parametrize(("method", "path"), STAFF)
+def test_staff_operations_take_the_sites_staff_only(method: str, path: str, hall: dict[str, Any]) -> None:
+    got = []
+    for role in ROLES:
+        client, headers = client_for(role, hall)
+        response = client.generic(method, fill(path, hall), headers=headers)
+        got.append(outcome(response.status_code))
+        assert response.status_code < 500, (role, path, response.content)
+    assert dict(zip(ROLES, got, strict=True)) == dict(zip(ROLES, STAFF_OF_A, strict=True))
 
 
 @pytest.mark.parametrize(("method", "path"), DESK)

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('queueing', '0005_ticket_queue_in_call_order'),
+        ('queueing', '0007_ticket_appointment'),
     ]
 
     operations = [

@@ -539,6 +539,11 @@
   function onStartKey(event) {
     clearTimeout(scanTimer);
     if (event.key === "Enter") {
+      if (kioskHooks.scanHandlers.some(function (handle) { return handle(scanBuffer); })) {
+        event.preventDefault();
+        scanBuffer = "";
+        return;
+      }
       const code = normalizeCode(scanBuffer);
       scanBuffer = "";
       if (codeComplete(code)) {
@@ -670,6 +675,11 @@
       },
     });
   }
+
+  // Screens of the apps built on the queue (appointments) use the kiosk's screens, ticket and print.
+  const kioskHooks = { show: show, reset: reset, error: showError, scanHandlers: [] };
+  kioskHooks.ticket = function (ticket) { showTicket(ticket); print(ticket); };
+  window.CounterKiosk = kioskHooks;
 
   startClock();
   armIdle();

@@ -18,7 +18,7 @@ from django.db import transaction
 from notices import services as notice_services
 from notices.demo_content import CHECKLISTS, DemoChecklist
 from notices.models import ChecklistItem, ChecklistVersion
-from queueing import broadcast, services
+from queueing import broadcast, demo, services
 from queueing.models import BusinessType, Desk, DeskBusinessType, Reason, Site, StaffProfile
 from queueing.roles import OFFICER, SUPERVISOR, ensure_roles
 
@@ -95,6 +95,8 @@ class Command(BaseCommand):
                     created_users.append(username)
                 if home_desk is not None and home_desk.state == Desk.State.CLOSED and created:
                     services.open_desk(desk=home_desk, actor=services.Actor(kind="officer", user=user))
+            for hook in demo.DEMO_HOOKS:
+                hook(site)
         if apps.is_installed("outreach"):  # apps built on the queue seed their own demo data, by name
             call_command("seed_outreach_demo", stdout=self.stdout)
         if created_site:
