@@ -63,13 +63,27 @@ class IssueIn(Schema):
         None, description="The checklist version the kiosk showed; default: the one published now."
     )
     appointment_code: str | None = Field(
-        None, max_length=200, description="A booking's code: checks the booking in (no business_type then)."
+        None,
+        min_length=1,
+        max_length=200,
+        description="A booking's code: checks the booking in. The booking's own business type is used; "
+        "business_type, priority, notice_code and checklist_version are then ignored.",
     )
+
+    # The document says it too: a ticket is for a business type or for a booking.
+    model_config = {
+        "json_schema_extra": {
+            "anyOf": [
+                {"required": ["business_type"], "properties": {"business_type": {"type": "string"}}},
+                {"required": ["appointment_code"], "properties": {"appointment_code": {"type": "string"}}},
+            ]
+        }
+    }
 
     @model_validator(mode="after")
     def _business_or_booking(self) -> IssueIn:
-        if (self.business_type is None) == (self.appointment_code is None):
-            raise ValueError("Send either business_type or appointment_code.")
+        if self.business_type is None and self.appointment_code is None:
+            raise ValueError("Send business_type, or appointment_code to check a booking in.")
         return self
 
 

@@ -147,9 +147,14 @@ def test_check_in_outside_its_window(client: Client, api_hall: Site, minutes: in
     assert response.status_code == 409 and response.json()["error"]["code"] == code
 
 
-def test_check_in_needs_a_code_or_a_business_type_not_both(client: Client, api_hall: Site) -> None:
-    both = post(client, "/api/v1/sites/hall/tickets/", {"business_type": "A", "appointment_code": "X"})
-    assert both.status_code == 422
+def test_check_in_needs_a_code_or_a_business_type_and_the_booking_decides(client: Client, api_hall: Site) -> None:
+    neither = post(client, "/api/v1/sites/hall/tickets/", {"priority": True})
+    assert neither.status_code == 422
+    empty = post(client, "/api/v1/sites/hall/tickets/", {"appointment_code": ""})
+    assert empty.status_code == 422
+    booking = soon_booking(api_hall, 5)
+    both = post(client, "/api/v1/sites/hall/tickets/", {"business_type": "C", "appointment_code": booking.code})
+    assert both.status_code == 201 and both.json()["business_type"] == booking.business_type.prefix
     unknown = post(client, "/api/v1/sites/hall/tickets/", {"appointment_code": "ABCD-EFGH"})
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "not_found"
 
