@@ -24,9 +24,12 @@
     ".checklist-part p", ".priority legend", ".bring-qr-title", ".code-help", ".code-error", ".notice-priority",
     ".ticket-number", ".ticket-type", ".ticket-priority", ".ticket-facts > div", ".ticket-take", ".error-message",
   ];
-  app.querySelectorAll(READ.join(",")).forEach(function (el) { el.setAttribute("data-read", ""); });
-  // Buttons say what they do when touched; the figures are what is worth hearing.
-  app.querySelectorAll("[data-screen] .actions, .print-frames").forEach(function (el) { el.setAttribute("data-read-skip", ""); });
+  // Marked when read: the checklists are drawn after the page loads.
+  function mark() {
+    app.querySelectorAll(READ.join(",")).forEach(function (el) { el.setAttribute("data-read", ""); });
+    // Buttons say what they do when touched; the figures are what is worth hearing.
+    app.querySelectorAll("[data-screen] .actions, .print-frames").forEach(function (el) { el.setAttribute("data-read-skip", ""); });
+  }
 
   function visibleScreen() {
     return Array.from(app.querySelectorAll("[data-screen]")).find(function (s) { return !s.hidden; }) || null;
@@ -40,6 +43,7 @@
     window.CounterReadAloud.sources.kiosk = function () {
       const open = [idleBox, helpBox].find(function (box) { return !box.hidden; });
       if (open) return window.CounterReadAloud.phrasesOf(open);
+      mark();
       const screen = visibleScreen();
       return screen ? window.CounterReadAloud.phrasesOf(screen) : [];
     };
