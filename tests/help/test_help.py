@@ -18,6 +18,7 @@ from counter.asgi import application
 from queueing import broadcast, services
 from queueing.errors import InvalidTransition, NotFound, RateLimited
 from queueing.models import Desk, Event, HelpRequest, Site
+from supervision.reports import Period, build_report
 from tests.conftest import make_staff
 
 KIOSK = services.Actor(kind="kiosk", address="10.0.0.9")
@@ -147,3 +148,29 @@ async def test_desk_sockets_get_open_requests_in_their_snapshot_and_live(site: S
     finally:
         await socket.disconnect()
         await sync_to_async(connections.close_all)()
+
+
+# --- Supervision ---------------------------------------------------------------------------
+
+
+def test_supervision_sees_open_requests_and_counts_answer_times(site: Site, desk: Desk, supervisor: User) -> None:
+    now = timezone.now()
+    services.raise_help(site=site, kiosk="1号取号机", actor=KIOSK, now=now - dt.timedelta(seconds=90))
+    answered = services.raise_help(site=site, kiosk="2号取号机", actor=KIOSK, now=now - dt.timedelta(seconds=300))
+    services.take_help(
+        desk=desk, help_id=answered.pk, actor=services.Actor.system(), now=now - dt.timedelta(seconds=180)
+    )
+    client = Client()
+    client.force_login(supervisor)
+    today = client.get("/api/v1/sites/hall/supervision/today/").json()
+    assert [r["kiosk"] for r in today["help"]] == ["1号取号机"]
+    assert 89 <= today["help"][0]["waited_seconds"] <= 150
+
+    day = site.service_day(now)
+    report = build_report(Period(site, day - dt.timedelta(days=1), day), today=day)
+    table = report.tables["help"]
+    rows = {row[0]: row[1:] for row in table.rows}
+    assert rows["2号取号机"] == [1, 1, 120, 120]
+    assert rows["1号取号机"] == [1, 0, None, None]
+    page = client.get("/supervision/hall/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "取号机求助" in page.content.decode()
