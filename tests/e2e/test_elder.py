@@ -16,6 +16,8 @@ import pytest
 from django.contrib.auth.models import User
 from playwright.sync_api import Browser, Page, expect
 
+from notices import services as notice_services
+from queueing import services
 from queueing.models import BusinessType, Desk, Event, HelpRequest, StaffProfile, Ticket
 from tests.conftest import publish_checklist
 from tests.servers import Daphne
@@ -371,3 +373,37 @@ def test_help_from_the_kiosk_reaches_the_desk_and_the_officer_clears_it(
     wait_until(kiosk, "window.__spoken.some(s => s.text.includes('1号窗口'))")
     kiosk.close()
     desk_page.close()
+
+
+# --- The other phone pages ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewport", [PHONE, PORTRAIT, LANDSCAPE], ids=["phone", "portrait", "landscape"])
+def test_the_checklist_and_the_notice_in_elder_mode_are_larger_fit_and_read_aloud(
+    server: Daphne, desk: Desk, issue: Issue, checklist_a: Any, browser: Browser, viewport: dict[str, int]
+) -> None:
+    issue("A")
+    actor = services.Actor.system()
+    services.call_next(desk=desk, actor=actor)
+    services.start(desk=desk, actor=actor)
+    notice = notice_services.issue_notice(
+        desk=desk, actor=actor, item_ids=[checklist_a.items.first().pk], note="户主同意书"
+    )
+    pages = [
+        (f"{server.url}/notices/hall/A/", [".doc-title", ".doc-item-name", ".doc-kind"], "居民身份证"),
+        (f"{server.url}/n/{notice.code}/", [".notice-title", ".notice-item-name", ".notice-note-text"], "居民身份证"),
+    ]
+    for url, parts, item in pages:
+        page = open_page(browser, url, viewport=viewport)
+        before = {p: font_px(page, p) for p in parts}
+        switch_elder(page, True)
+        after = {p: font_px(page, p) for p in parts}
+        for part in parts:
+            assert 1.15 <= after[part] / before[part] <= 1.5, (url, part, before[part], after[part])
+        assert_fits(page, url + " zh")
+        page.locator("[data-read-aloud]").click()
+        wait_until(page, f"window.__spoken.some(s => s.text.includes('{item}'))")
+        page.get_by_role("button", name="English").click()
+        expect(page.locator("html")).to_have_attribute("lang", "en")
+        assert_fits(page, url + " en")
+        page.close()
