@@ -407,3 +407,56 @@ def test_the_checklist_and_the_notice_in_elder_mode_are_larger_fit_and_read_alou
         expect(page.locator("html")).to_have_attribute("lang", "en")
         assert_fits(page, url + " en")
         page.close()
+
+
+# --- The rating pages --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewport", [PHONE, PORTRAIT], ids=["phone", "portrait"])
+def test_the_phones_rating_in_elder_mode_is_larger_fits_and_marks_the_choice(
+    server: Daphne, desk: Desk, issue: Issue, browser: Browser, viewport: dict[str, int]
+) -> None:
+    ticket = issue("A")
+    system = services.Actor.system()
+    services.call_next(desk=desk, actor=system)
+    services.start(desk=desk, actor=system)
+    services.complete(desk=desk, actor=system)
+    page = open_page(browser, f"{server.url}/t/{ticket.token}/", viewport=viewport)
+    form = page.locator("[data-rating-form]")
+    expect(form).to_be_visible()
+    parts = [".rating-title", ".rating-level", ".rating-criterion legend"]
+    before = {p: font_px(page, p) for p in parts}
+    switch_elder(page, True)
+    after = {p: font_px(page, p) for p in parts}
+    for part in parts:
+        assert 1.15 <= after[part] / before[part] <= 1.5, (part, before[part], after[part])
+    assert_fits(page, "rating, zh")
+    # The chosen level is marked, not only coloured.
+    level = page.locator('[data-criterion="overall"] .rating-level-2')
+    level.locator("input").check(force=True)
+    assert level.evaluate("el => getComputedStyle(el, '::before').content") == '"✓"'
+    page.close()
+
+
+def test_the_rating_tablet_has_elder_mode_for_one_citizen(server: Daphne, desk: Desk, browser: Browser) -> None:
+    page = open_page(browser, f"{server.url}/rate/hall/1/", viewport=PORTRAIT)
+    before = font_px(page, ".tablet-welcome")
+    switch_elder(page, True)
+    assert 1.15 <= font_px(page, ".tablet-welcome") / before <= 1.5
+    assert_fits(page, "tablet, zh")
+    page.locator("[data-read-aloud]").click()
+    wait_until(page, "window.__spoken.some(s => s.text.includes('欢迎光临'))")
+    page.close()
+
+
+def test_a_called_number_on_the_lobby_display_has_a_mark_as_well_as_a_colour(
+    server: Daphne, desk: Desk, issue: Issue, browser: Browser
+) -> None:
+    issue("A")
+    services.call_next(desk=desk, actor=services.Actor.system())
+    page = browser.new_page(locale="zh-CN", viewport=LANDSCAPE)
+    page.goto(f"{server.url}/display/hall/")
+    called = page.locator(".lobby-desk.is-called .lobby-desk-ticket").first
+    expect(called).to_have_text("A001")
+    assert "▶" in called.evaluate("el => getComputedStyle(el, '::before').content")
+    page.close()
