@@ -35,7 +35,7 @@ from django.db import close_old_connections
 from django.utils import timezone
 
 from queueing import phones, selectors
-from queueing.models import Desk, Event, HelpRequest, Site, Ticket
+from queueing.models import Desk, Event, Site, Ticket
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,7 @@ def help_payload(site: Site) -> dict[str, Any]:
     that do not know the type ignore it.
     """
     now = timezone.now()
-    requests = HelpRequest.objects.filter(site=site, status=HelpRequest.Status.OPEN).order_by("raised_at", "pk")
+    requests = selectors.open_help(site=site, now=now)
     return {
         "type": "help",
         "requests": [

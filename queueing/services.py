@@ -795,10 +795,11 @@ def raise_help(*, site: Site, kiosk: str, actor: Actor, now: dt.datetime | None 
     now = now or timezone.now()
     site = _lock_site(site.pk, now)
     # Under the site's lock: two taps, or two kiosks' requests, never make a duplicate alert.
-    existing = HelpRequest.objects.filter(site=site, kiosk=kiosk, status=HelpRequest.Status.OPEN).first()
+    still_open = selectors.open_help(site=site, now=now)
+    existing = still_open.filter(kiosk=kiosk).first()
     if existing is not None:
         return existing
-    if HelpRequest.objects.filter(site=site, status=HelpRequest.Status.OPEN).count() >= MAX_OPEN_HELP:
+    if still_open.count() >= MAX_OPEN_HELP:
         raise RateLimited(retry_after=60)
     request = HelpRequest.objects.create(site=site, kiosk=kiosk, raised_at=now)
     _record(

@@ -174,3 +174,11 @@ def test_supervision_sees_open_requests_and_counts_answer_times(site: Site, desk
     assert rows["1号取号机"] == [1, 0, None, None]
     page = client.get("/supervision/hall/", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert "取号机求助" in page.content.decode()
+
+
+def test_a_request_left_open_yesterday_is_not_carried_into_today(site: Site, desk: Desk) -> None:
+    yesterday = timezone.now() - dt.timedelta(days=1)
+    old = services.raise_help(site=site, kiosk="2号取号机", actor=KIOSK, now=yesterday)
+    fresh = services.raise_help(site=site, kiosk="2号取号机", actor=KIOSK)
+    assert fresh.pk != old.pk
+    assert [r["id"] for r in broadcast.help_payload(site)["requests"]] == [fresh.pk]
