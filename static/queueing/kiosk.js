@@ -66,7 +66,6 @@
   let idempotencyKey = null;
   let busy = false;
   let idleTimer = null;
-  let ticketTimer = null;
   // Polled this often while the socket is down, and only this rarely while it is up.
   const SAFETY_POLL_MS = 30000;
   let socketOnline = null;
@@ -140,7 +139,6 @@
   }
 
   function reset() {
-    clearTimeout(ticketTimer);
     chosen = null;
     checklist = null;
     checklistSeq += 1;

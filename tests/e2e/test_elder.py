@@ -460,3 +460,20 @@ def test_a_called_number_on_the_lobby_display_has_a_mark_as_well_as_a_colour(
     expect(called).to_have_text("A001")
     assert "▶" in called.evaluate("el => getComputedStyle(el, '::before').content")
     page.close()
+
+
+def test_supervision_shows_the_kiosks_waiting_for_staff(
+    server: Daphne, desk: Desk, supervisor: User, browser: Browser
+) -> None:
+    services.raise_help(site=desk.site, kiosk="2号取号机", actor=services.Actor(kind="kiosk"))
+    page = browser.new_page(locale="zh-CN", viewport=DESKTOP)
+    page.goto(server.url + "/accounts/login/?next=/supervision/hall/")
+    page.fill("input[name=username]", "supervisor")
+    page.fill("input[name=password]", "pw-Counter-123")
+    page.locator("button[type=submit]").click()
+    page.wait_for_url("**/supervision/hall/")
+    alert = page.locator("#today-help")
+    expect(alert).to_be_visible()
+    expect(alert).to_contain_text("2号取号机需要协助")
+    expect(alert).to_contain_text("已等 0 分")
+    page.close()

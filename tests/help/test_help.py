@@ -173,7 +173,9 @@ def test_supervision_sees_open_requests_and_counts_answer_times(site: Site, desk
     assert rows["2号取号机"] == [1, 1, 120, 120]
     assert rows["1号取号机"] == [1, 0, None, None]
     page = client.get("/supervision/hall/", HTTP_ACCEPT_LANGUAGE="zh-hans")
-    assert "取号机求助" in page.content.decode()
+    html = page.content.decode()
+    assert 'id="today-help"' in html and 'data-kiosk="1号取号机"' in html
+    assert 'data-kiosk="2号取号机"' not in html  # answered: no longer waiting
 
 
 def test_a_request_left_open_yesterday_is_not_carried_into_today(site: Site, desk: Desk) -> None:
