@@ -818,7 +818,8 @@ def take_help(*, desk: Desk, help_id: int, actor: Actor, now: dt.datetime | None
     now = now or timezone.now()
     desk = _lock_desk(desk, now)
     request = (
-        HelpRequest.objects.select_for_update()  # two officers pressing at once: one takes it, one is told
+        # Two officers pressing at once: one takes it, one is told (the row only: the desk is an outer join).
+        HelpRequest.objects.select_for_update(of=("self",))
         .select_related("desk")
         .filter(pk=help_id, site=desk.site)
         .first()
