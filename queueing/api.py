@@ -11,15 +11,17 @@ from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
 
-from queueing import ratelimit, redeemers, selectors, services
+from queueing import ratelimit, redeemers, screens, selectors, services
 from queueing.apikit import ERRORS, IDEMPOTENCY_KEY_MAX, add_links, desk_and_actor, get_site, get_ticket
 from queueing.auth import desk_auth
-from queueing.errors import InvalidRequest
-from queueing.models import Desk, Reason, Ticket
+from queueing.errors import InvalidRequest, NotFound
+from queueing.models import Desk, HelpRequest, Reason, Ticket
 from queueing.schemas import (
     UNREAD,
     BusinessTypeOut,
     DeskActionOut,
+    HelpIn,
+    HelpOut,
     IssueIn,
     NumberIn,
     PauseIn,
@@ -28,6 +30,7 @@ from queueing.schemas import (
     TicketOut,
     TransferIn,
     desk_action_out,
+    help_out,
     snapshot_out,
     ticket_out,
 )
@@ -267,3 +270,41 @@ def desk_close(request: HttpRequest, site: str, number: int) -> DeskActionOut:
     desk, actor = desk_and_actor(request, site, number)
     services.close_desk(desk=desk, actor=actor)
     return desk_answer(desk)
+
+
+# --- Help at the kiosk ------------------------------------------------------------
+
+
+@router.post("/sites/{site}/help/", response={201: HelpOut, **ERRORS}, tags=["kiosk"])
+def help_raise(request: HttpRequest, site: str, payload: HelpIn) -> Status[HelpOut]:
+    """A citizen at a kiosk asks for staff (请工作人员协助); asking again while open returns the same request."""
+    site_obj = get_site(site)
+    kiosk = screens.clean_name(payload.kiosk)
+    if kiosk is None:
+        raise InvalidRequest(_("The kiosk needs a name."))
+    ratelimit.check_kiosk_rate(request)
+    raised = services.raise_help(
+        site=site_obj, kiosk=kiosk, actor=services.Actor(kind="kiosk", address=ratelimit.client_address(request))
+    )
+    return Status(201, help_out(raised))
+
+
+@router.get("/help/{token}/", response={200: HelpOut, **ERRORS}, tags=["kiosk"])
+def help_status(request: HttpRequest, token: str) -> HelpOut:
+    """The kiosk follows its request: open, or taken (and by which desk)."""
+    found = HelpRequest.objects.select_related("desk").filter(token=token).first()
+    if found is None:
+        raise NotFound(_("This help request does not exist."))
+    return help_out(found)
+
+
+@router.post(
+    "/sites/{site}/desks/{number}/help/{help_id}/take/",
+    response={200: HelpOut, **ERRORS},
+    auth=desk_auth,
+    tags=["desk"],
+)
+def help_take(request: HttpRequest, site: str, number: int, help_id: int) -> HelpOut:
+    """An officer of the site goes to the kiosk; the first to take a request has it (409 for the others)."""
+    desk, actor = desk_and_actor(request, site, number)
+    return help_out(services.take_help(desk=desk, help_id=help_id, actor=actor))

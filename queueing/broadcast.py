@@ -53,6 +53,7 @@ QUEUE_MOVES = {
     Event.Kind.TICKET_TRANSFERRED,
     Event.Kind.TICKET_PRIORITISED,
 }
+HELP_KINDS = {Event.Kind.HELP_REQUESTED, Event.Kind.HELP_TAKEN}
 DESK_STATE_KINDS = {Event.Kind.DESK_OPENED, Event.Kind.DESK_PAUSED, Event.Kind.DESK_RESUMED, Event.Kind.DESK_CLOSED}
 # Phones told at once when their place moves, per queue (see _ticket_messages).
 PUSH_AHEAD = 30
@@ -137,6 +138,36 @@ def waiting_part(site: Site) -> list[dict[str, Any]]:
     from queueing.schemas import waiting_out
 
     return [row.model_dump() for row in waiting_out(site, site.service_day(timezone.now()))]
+
+
+def help_payload(site: Site) -> dict[str, Any]:
+    """The site's open help requests, oldest first: the whole list, so a missed message is harmless.
+
+    Desk sockets get it in their snapshot and after every raise or take; pages
+    that do not know the type ignore it.
+    """
+    now = timezone.now()
+    requests = selectors.open_help(site=site, now=now)
+    return {
+        "type": "help",
+        "requests": [
+            {
+                "id": r.pk,
+                "kiosk": r.kiosk,
+                "raised_at": r.raised_at,
+                "waited_seconds": max(0, int((now - r.raised_at).total_seconds())),
+            }
+            for r in requests[:50]
+        ],
+    }
+
+
+def _help_messages(site: Site, events: list[Event]) -> list[tuple[str, dict[str, Any]]]:
+    """Every desk socket of the site hears of a help request raised or taken."""
+    if not any(event.kind in HELP_KINDS for event in events):
+        return []
+    payload = help_payload(site)
+    return [(desk_group(pk), payload) for pk in Desk.objects.filter(site=site).values_list("pk", flat=True)]
 
 
 def display_frame(
@@ -306,6 +337,7 @@ def _publish(writes: list[Write]) -> None:
         # A desk's ticket in hand is in its desk message already, as the phone shows it.
         in_hand = {state["ticket"]["token"]: state["ticket"] for state in desk_states.values() if state["ticket"]}
         outbox.extend(_ticket_messages(site, events, in_hand))
+    outbox.extend(_help_messages(site, events))
     for builder in EXTRA_MESSAGES:
         outbox.extend(builder(events))
     send_all(outbox)

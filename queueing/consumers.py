@@ -303,7 +303,7 @@ class DeskConsumer(QueueConsumer):
     def _snapshot(self) -> dict[str, Any]:
         assert self.desk is not None
         state = broadcast.desk_state_payload(self.desk)
-        return {**state, "type": "snapshot", "screens": self._screens()}
+        return {**state, "type": "snapshot", "screens": self._screens(), "help": broadcast.help_payload(self.desk.site)}
 
     def _screens(self) -> dict[str, Any] | None:
         assert self.desk is not None

@@ -529,6 +529,9 @@ class Event(models.Model):
         APPOINTMENT_CANCELLED = "appointment.cancelled", _("appointment cancelled")
         APPOINTMENT_CHECKED_IN = "appointment.checked_in", _("appointment checked in")
         APPOINTMENT_MISSED = "appointment.missed", _("appointment missed")
+        # Help at the kiosk (长辈模式 and help requests)
+        HELP_REQUESTED = "help.requested", _("help requested at a kiosk")
+        HELP_TAKEN = "help.taken", _("help request taken by an officer")
 
     class ActorKind(models.TextChoices):
         SYSTEM = "system", _("system")
@@ -595,3 +598,47 @@ class CallLatency(models.Model):
 
     def __str__(self) -> str:
         return f"{self.call} on {self.screen}: {self.milliseconds} ms"
+
+
+def new_help_token() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class HelpRequest(models.Model):
+    """A citizen at a kiosk asked for a member of staff ("请工作人员协助").
+
+    Raised by the kiosk, shown on every desk page of the site until the first
+    officer takes it; how long it waited is what the supervisor sees.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("waiting for staff")
+        TAKEN = "taken", _("taken by an officer")
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="help_requests")
+    # The kiosk's screen name (`?screen=2号取号机`, as in the desks' screens list).
+    kiosk = models.CharField(_("kiosk"), max_length=40)
+    # The kiosk follows its request by this token; the id alone is guessable.
+    token = models.CharField(max_length=32, unique=True, default=new_help_token, editable=False)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.OPEN)
+    raised_at = models.DateTimeField(_("raised"))
+    taken_at = models.DateTimeField(_("taken"), null=True, blank=True)
+    desk = models.ForeignKey(Desk, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    officer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["site", "raised_at"]
+        verbose_name = _("help request")
+        verbose_name_plural = _("help requests")
+        indexes = [models.Index(fields=["site", "status", "raised_at"], name="help_site_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kiosk} {self.raised_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def answer_seconds(self) -> int | None:
+        if self.taken_at is None:
+            return None
+        return int((self.taken_at - self.raised_at).total_seconds())

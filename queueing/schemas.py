@@ -11,7 +11,7 @@ from pydantic import BeforeValidator, StrictBool, model_validator
 
 from notices.models import ChecklistVersion, Notice
 from queueing import officers, selectors
-from queueing.models import Desk, Event, Site, Ticket
+from queueing.models import Desk, Event, HelpRequest, Site, Ticket
 
 
 def _a_json_integer(value: Any) -> Any:
@@ -351,4 +351,38 @@ def snapshot_out(site: Site, now: dt.datetime) -> SnapshotOut:
         desks=[desk_out(desk, ticket, with_officer=False) for desk, ticket in selectors.desks_with_tickets(site=site)],
         waiting=waiting_out(site, day),
         recent_calls=[call_out(e) for e in selectors.recent_calls(site=site, day_start=day_start)],
+    )
+
+
+# --- Help at the kiosk ------------------------------------------------------------
+
+
+class HelpIn(Schema):
+    kiosk: str = Field(..., min_length=1, max_length=40, description="The kiosk's screen name.", examples=["2号取号机"])
+
+
+class HelpOut(Schema):
+    id: int
+    token: str = Field(..., description="The kiosk follows its request with GET /api/v1/help/<token>/.")
+    kiosk: str
+    status: Literal["open", "taken"]
+    status_label: str
+    raised_at: dt.datetime
+    taken_at: dt.datetime | None
+    desk: str | None = Field(None, description="The desk of the officer on the way (once taken).")
+    waited_seconds: int = Field(..., description="Seconds from the request until it was taken, or until now.")
+
+
+def help_out(request: HelpRequest) -> HelpOut:
+    end = request.taken_at or timezone.now()
+    return HelpOut(
+        id=request.pk,
+        token=request.token,
+        kiosk=request.kiosk,
+        status=request.status,  # type: ignore[arg-type]
+        status_label=request.get_status_display(),
+        raised_at=request.raised_at,
+        taken_at=request.taken_at,
+        desk=str(request.desk) if request.desk is not None else None,
+        waited_seconds=max(0, int((end - request.raised_at).total_seconds())),
     )

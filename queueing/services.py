@@ -37,10 +37,22 @@ from queueing.errors import (
     NotFound,
     NoticeExpired,
     NoticeUsed,
+    RateLimited,
     ReasonRequired,
     UnknownReason,
 )
-from queueing.models import BusinessType, Desk, DeskToken, Event, Reason, Site, SpecialDay, Ticket, hash_token
+from queueing.models import (
+    BusinessType,
+    Desk,
+    DeskToken,
+    Event,
+    HelpRequest,
+    Reason,
+    Site,
+    SpecialDay,
+    Ticket,
+    hash_token,
+)
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -808,6 +820,69 @@ def close_desk(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> D
     if _lock_active(desk) is not None:
         raise DeskBusy()
     return _set_desk_state(desk, Desk.State.CLOSED, kind=Event.Kind.DESK_CLOSED, actor=actor, now=now)
+
+
+# --- Help at the kiosk ----------------------------------------------------------
+
+# Open requests a site can have at once: a hall has a handful of kiosks; more is a script.
+MAX_OPEN_HELP = 20
+
+
+@write_transaction
+def raise_help(*, site: Site, kiosk: str, actor: Actor, now: dt.datetime | None = None) -> HelpRequest:
+    """A citizen at a kiosk asks for staff. Asking again while one is open returns that one."""
+    now = now or timezone.now()
+    site = _lock_site(site.pk, now)
+    # Under the site's lock: two taps, or two kiosks' requests, never make a duplicate alert.
+    still_open = selectors.open_help(site=site, now=now)
+    existing = still_open.filter(kiosk=kiosk).first()
+    if existing is not None:
+        return existing
+    if still_open.count() >= MAX_OPEN_HELP:
+        raise RateLimited(retry_after=60)
+    request = HelpRequest.objects.create(site=site, kiosk=kiosk, raised_at=now)
+    _record(
+        site=site,
+        kind=Event.Kind.HELP_REQUESTED,
+        actor=actor,
+        data={"help": request.pk, "kiosk": kiosk},
+        at=now,
+    )
+    return request
+
+
+@write_transaction
+def take_help(*, desk: Desk, help_id: int, actor: Actor, now: dt.datetime | None = None) -> HelpRequest:
+    """An officer goes to the kiosk: the alert leaves every desk. The first officer to take it wins."""
+    now = now or timezone.now()
+    desk = _lock_desk(desk, now)
+    request = (
+        # Two officers pressing at once: one takes it, one is told (the row only: the desk is an outer join).
+        HelpRequest.objects.select_for_update(of=("self",))
+        .select_related("desk")
+        .filter(pk=help_id, site=desk.site)
+        .first()
+    )
+    if request is None:
+        raise NotFound(_("There is no such help request here."))
+    if request.status != HelpRequest.Status.OPEN:
+        raise InvalidTransition(
+            _("%(desk)s is already on the way to %(kiosk)s.") % {"desk": request.desk, "kiosk": request.kiosk}
+        )
+    request.status = HelpRequest.Status.TAKEN
+    request.taken_at = now
+    request.desk = desk
+    request.officer = _officer(desk, actor)
+    request.save(update_fields=["status", "taken_at", "desk", "officer"])
+    _record(
+        site=desk.site,
+        kind=Event.Kind.HELP_TAKEN,
+        actor=actor,
+        desk=desk,
+        data={"help": request.pk, "kiosk": request.kiosk, "answer_seconds": request.answer_seconds},
+        at=now,
+    )
+    return request
 
 
 # --- Device tokens ----------------------------------------------------------

@@ -21,6 +21,7 @@ from ninja.responses import Status
 
 from queueing.apikit import ERRORS, get_site, get_ticket
 from queueing.auth import OfficerSessionAuth
+from queueing.broadcast import help_payload
 from queueing.errors import Forbidden
 from queueing.models import Site, Ticket
 from queueing.ratelimit import client_address
@@ -111,6 +112,11 @@ class DeskRowOut(Schema):
     ticket: str | None
 
 
+class HelpRowOut(Schema):
+    kiosk: str
+    waited_seconds: int
+
+
 class TodayOut(Schema):
     day: dt.date
     waiting: list[WaitingRowOut]
@@ -126,6 +132,7 @@ class TodayOut(Schema):
     open_cases: int
     overdue_cases: int
     new_complaints: int
+    help: list[HelpRowOut] = Field(default_factory=list, description="Kiosks waiting for staff, oldest first.")
 
 
 @router.get(
@@ -160,4 +167,5 @@ def today_out(site: Site, now: dt.datetime) -> TodayOut:
         open_cases=cases["open"],
         overdue_cases=cases["overdue"],
         new_complaints=selectors.complaints(site=site, status="new").count(),
+        help=[HelpRowOut(kiosk=r["kiosk"], waited_seconds=r["waited_seconds"]) for r in help_payload(site)["requests"]],
     )

@@ -36,14 +36,27 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import NotSupportedError, connection
-from django.db.models import Avg, Count, F, FloatField, Func, IntegerField, Q, QuerySet, Value
+from django.db.models import (
+    Avg,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Value,
+)
 from django.db.models.expressions import Window
 from django.db.models.functions import ExtractHour, RowNumber
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
 from notices import selectors as notices
-from queueing.models import BusinessType, Desk, Event, Site, Ticket
+from queueing.models import BusinessType, Desk, Event, HelpRequest, Site, Ticket
 from supervision.models import SATISFIED_AT_LEAST, BadReason, Complaint, FollowUpCase, Rating
 from supervision.selectors import day_bounds, officer_name
 
@@ -488,6 +501,7 @@ def build_report(period: Period, *, today: dt.date | None = None) -> Report:
         )
     )
     add(_complaints_table(period))
+    add(_help_table(period))
     return Report(
         period=period,
         summary=summary,
@@ -502,6 +516,36 @@ def build_report(period: Period, *, today: dt.date | None = None) -> Report:
         cases=_count_by(FollowUpCase.objects.filter(site=site, opened_at__gte=start, opened_at__lt=end), "status"),
         complaints=_count_by(Complaint.objects.filter(site=site, created_at__gte=start, created_at__lt=end), "status"),
         fairness_total=sum(row["total"] for row in fairness_counts),
+    )
+
+
+def _help_table(period: Period) -> Table:
+    """Help at the kiosks: how often citizens asked for staff, and how long they waited for someone."""
+    start, end = period.bounds
+    answer = ExpressionWrapper(F("taken_at") - F("raised_at"), output_field=DurationField())
+    rows = (
+        HelpRequest.objects.filter(site=period.site, raised_at__gte=start, raised_at__lt=end)
+        .values("kiosk")
+        .annotate(
+            requests=Count("pk"),
+            taken=Count("taken_at"),
+            average=Avg(answer),
+            longest=Max(answer),
+        )
+        .order_by("-requests", "kiosk")
+    )
+
+    def seconds(value: dt.timedelta | None) -> int | None:
+        return None if value is None else round(value.total_seconds())
+
+    return Table(
+        key="help",
+        title=_("Help requested at the kiosks"),
+        columns=[_("Kiosk"), _("Requests"), _("Answered"), _("Average answer (s)"), _("Longest answer (s)")],
+        rows=[
+            [row["kiosk"], row["requests"], row["taken"], seconds(row["average"]), seconds(row["longest"])]
+            for row in rows
+        ],
     )
 
 

@@ -113,6 +113,7 @@ def overview(request: HttpRequest, site: Site) -> HttpResponse:
                 (_("Fairness log"), ["fairness_by_officer", "fairness_log"]),
                 (_("Checklists and notices"), ["notices", "missing_items"]),
                 (_("Complaints"), ["complaints"]),
+                (_("Help at the kiosks"), ["help"]),
             ],
             "rows_on_page": reports.ROWS_ON_PAGE,
         },

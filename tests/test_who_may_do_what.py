@@ -143,6 +143,8 @@ PUBLIC = [
     ("GET", "/api/v1/tickets/{token}/rating/"),
     ("POST", "/api/v1/tickets/{token}/rating/"),
     ("POST", "/api/v1/ratings/{handle}/"),
+    ("POST", "/api/v1/sites/{site}/help/"),
+    ("GET", "/api/v1/help/{token}/"),
     # Appointments
     ("GET", "/api/v1/sites/{site}/slots/"),
     ("POST", "/api/v1/sites/{site}/appointments/"),
@@ -159,9 +161,11 @@ PUBLIC = [
 STAFF = [("GET", "/api/v1/sites/{site}/outreach/")]
 #            anonymous  device_a  officer_a  supervisor_a  officer_b  admin  revoked
 STAFF_OF_A = (401, 401, "passes", "passes", 403, "passes", 401)
-DESK = [("GET", "/api/v1/sites/{site}/desks/{number}/")] + [
-    ("POST", f"/api/v1/sites/{{site}}/desks/{{number}}/{action}/") for action in DESK_ACTIONS
-]
+DESK = (
+    [("GET", "/api/v1/sites/{site}/desks/{number}/")]
+    + [("POST", f"/api/v1/sites/{{site}}/desks/{{number}}/{action}/") for action in DESK_ACTIONS]
+    + [("POST", "/api/v1/sites/{site}/desks/{number}/help/{help_id}/take/")]
+)
 SUPERVISION = [("GET", "/api/v1/sites/{site}/supervision/today/")]
 BODIES = {
     "call": '{"number": "A001", "reason": "returned"}',
@@ -185,6 +189,7 @@ def fill(path: str, hall: dict[str, Any], *, site: str = "hall", number: int = 1
         .replace("{prefix}", "A")
         .replace("{code}", "ZZZZ-ZZZZ")
         .replace("{handle}", "not-a-handle")
+        .replace("{help_id}", "999999")
     )
 
 

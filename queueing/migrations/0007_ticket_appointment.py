@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('notices', '0001_initial'),
-        ('queueing', '0005_ticket_queue_in_call_order'),
+        ('queueing', '0006_help_requests'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

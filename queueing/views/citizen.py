@@ -26,7 +26,8 @@ from queueing.schemas import ticket_out
 
 IDLE_SECONDS = 30
 IDLE_SECONDS_RANGE = range(1, 601)
-TICKET_SECONDS = 15
+# A printed ticket stays on screen until the citizen touches "Done", or this long.
+TICKET_SECONDS = 60
 KIOSK_POLL_SECONDS = 5
 PHONE_POLL_SECONDS = 10
 

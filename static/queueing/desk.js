@@ -421,6 +421,11 @@
     document.dispatchEvent(new CustomEvent("counter:screens", { detail: message }));
   }
 
+  // The help alerts (desk_help.js) draw the site's open help requests.
+  function help(message) {
+    document.dispatchEvent(new CustomEvent("counter:help", { detail: message }));
+  }
+
   function connectSockets() {
     if (!window.CounterLive) return;
     if (root.dataset.deskSocket) {
@@ -429,10 +434,12 @@
         onSnapshot: function (message) {
           paintLive(message);
           if (message.screens) screens(message.screens);
+          if (message.help) help(message.help);
         },
         onMessage: function (message) {
           if (message.type === "desk") paintLive(message);
           else if (message.type === "screens") screens(message);
+          else if (message.type === "help") help(message);
         },
         onRefused: function () {
           // Signed out elsewhere, or no longer at this site: the socket has stopped retrying.

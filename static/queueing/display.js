@@ -164,28 +164,7 @@
   }
 
   function speak(phrase) {
-    return new Promise(function (resolve) {
-      if (!window.speechSynthesis || !window.SpeechSynthesisUtterance) return resolve();
-      const utterance = new SpeechSynthesisUtterance(phrase.text);
-      utterance.lang = phrase.lang;
-      utterance.rate = 0.9;
-      const voice = window.speechSynthesis.getVoices().find(function (v) {
-        return v.lang && v.lang.replace("_", "-").toLowerCase() === phrase.lang.toLowerCase();
-      });
-      if (voice) utterance.voice = voice;
-      let done = false;
-      const finish = function () {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        resolve();
-      };
-      // Some browsers never fire "end" (no voice installed): don't let the queue stall.
-      const timer = setTimeout(finish, 2000 + phrase.text.length * 250);
-      utterance.addEventListener("end", finish);
-      utterance.addEventListener("error", finish);
-      window.speechSynthesis.speak(utterance);
-    });
+    return window.CounterSpeech.speak(phrase);
   }
 
   function nextAnnouncement() {

@@ -66,7 +66,6 @@
   let idempotencyKey = null;
   let busy = false;
   let idleTimer = null;
-  let ticketTimer = null;
   // Polled this often while the socket is down, and only this rarely while it is up.
   const SAFETY_POLL_MS = 30000;
   let socketOnline = null;
@@ -108,8 +107,13 @@
   function armIdle() {
     clearTimeout(idleTimer);
     // Reading the whole checklist takes longer than a tap: that screen waits twice as long.
-    const ms = current === "bring" ? cfg.idleMs * 2 : cfg.idleMs;
+    let ms = current === "bring" ? cfg.idleMs * 2 : cfg.idleMs;
+    // A printed ticket stays until "Done" or the longer timeout.
+    if (current === "ticket") ms = Math.max(cfg.ticketMs, cfg.idleMs);
+    // 长辈模式: twice as long again.
+    if (window.CounterElder && window.CounterElder.isOn()) ms *= 2;
     if (current !== "start" || inOtherLanguage()) idleTimer = setTimeout(onIdle, ms);
+    return ms;
   }
 
   function restoreLanguage() {
@@ -117,14 +121,24 @@
     if (button) button.form.requestSubmit(button);
   }
 
-  // Nobody is at the kiosk any more: back to the start, in the default language.
+  // Nobody has touched the kiosk for a while: ask first (kiosk_assist.js), except on the
+  // printed ticket, then back to the start in the default language and the default mode.
   function onIdle() {
+    const assist = window.CounterKioskAssist;
+    if (!assist || current === "ticket") return leave();
+    const ms = armIdle();
+    clearTimeout(idleTimer);
+    assist.askMoreTime(leave, armIdle, ms);
+  }
+
+  function leave() {
+    if (window.CounterKioskAssist) window.CounterKioskAssist.forget();
+    if (window.CounterElder) window.CounterElder.set(false);
     if (inOtherLanguage()) restoreLanguage();
     else reset();
   }
 
   function reset() {
-    clearTimeout(ticketTimer);
     chosen = null;
     checklist = null;
     checklistSeq += 1;
@@ -570,8 +584,6 @@
     notice = null;
     codeRaw = "";
     show("ticket");
-    clearTimeout(ticketTimer);
-    ticketTimer = setTimeout(onIdle, Math.min(cfg.ticketMs, cfg.idleMs));
   }
 
   function print(ticket) {
@@ -643,7 +655,7 @@
         // From a found notice, back to its code; everywhere else, back to the start.
         if (current === "notice") return openCode(notice ? notice.code : "");
         return reset();
-      case "done": return reset();
+      case "done": return leave();
     }
   });
   document.addEventListener("keydown", function (event) {

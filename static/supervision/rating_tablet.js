@@ -24,6 +24,7 @@
     handle = null;
     form.close();
     setState("idle");
+    if (window.CounterElder) window.CounterElder.set(false); // the next citizen starts in the default mode
   }
 
   function later(ms) {

@@ -48,7 +48,9 @@
 
   async function poll() {
     try {
-      draw(await window.CounterApi.get(url, { timeoutMs: 8000 }));
+      const today = await window.CounterApi.get(url, { timeoutMs: 8000 });
+      draw(today);
+      document.dispatchEvent(new CustomEvent("counter:today", { detail: today }));
       live.classList.remove("sv-live-off");
     } catch (err) {
       live.classList.add("sv-live-off");
