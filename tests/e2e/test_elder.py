@@ -483,3 +483,34 @@ def test_supervision_shows_the_kiosks_waiting_for_staff(
     expect(alert).to_contain_text("2号取号机需要协助")
     expect(alert).to_contain_text("已等 0 分")
     page.close()
+
+
+def test_the_booking_and_outreach_pages_have_elder_mode_and_pass_wcag_in_both_modes(
+    server: Daphne, site: Any, types: dict[str, BusinessType], desk: Desk, issue: Issue, browser: Browser
+) -> None:
+    from appointments.models import BookingSettings
+    from tests.e2e.accessibility import assert_accessible
+
+    BookingSettings.objects.create(site=site, lead_minutes=0, min_places=2)
+    publish_checklist(types["A"], ["居民身份证", "居民户口簿"])
+    ticket = issue("A")
+    pages = {
+        "/book/hall/": ".bk-title",
+        "/book/hall/?type=A": ".bk-title",
+        "/outreach/hall/": "h1",
+        f"/t/{ticket.token}/": "main",
+        "/kiosk/hall/": ".type-name",
+        "/notices/hall/A/": "main",
+    }
+    for path, text in pages.items():
+        page = open_page(browser, server.url + path, viewport=PHONE if "kiosk" not in path else PORTRAIT)
+        expect(page.locator(text).first).to_be_visible()
+        before = font_px(page, text)
+        assert_accessible(page)
+        switch_elder(page, True)
+        assert font_px(page, text) >= before * 1.15, path  # really larger, measured
+        assert line_height_ratio(page, "body") >= 1.3, path
+        assert_accessible(page)  # the larger mode keeps contrast, names and targets
+        if "kiosk" not in path:
+            assert_fits(page, path)
+        page.close()
