@@ -262,6 +262,15 @@
 
   function onMessage(message) {
     if (message.type === "call") {
+      // A snapshot reads the site's version before its calls, so a call committed meanwhile is
+      // in the snapshot and again in the frame that follows it: drawn and announced once.
+      const known = state.recent.some(function (call) {
+        return call.number === message.number && String(call.desk) === String(message.desk) && time(call) === time(message);
+      });
+      if (known) {
+        if (live) live.ack(message.id);
+        return;
+      }
       state.recent.unshift(message);
       state.recent.length = Math.min(state.recent.length, RECENT);
       state.lastAt = Math.max(state.lastAt || 0, time(message));
