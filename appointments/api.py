@@ -14,7 +14,7 @@ from appointments import selectors, services
 from appointments.models import Booking
 from appointments.schemas import BookIn, BookingOut, SlotOut, SlotsOut, booking_out
 from queueing import ratelimit
-from queueing.apikit import ERRORS, get_site
+from queueing.apikit import ERRORS, add_links, get_site
 from queueing.errors import NotFound
 from queueing.models import BusinessType
 from queueing.services import Actor
@@ -36,6 +36,20 @@ def slots(request: HttpRequest, site: str, query: Query[SlotsQuery]) -> SlotsOut
         raise NotFound(_("There is no business type %(prefix)s here.") % {"prefix": query.business_type})
     day_slots = selectors.day_slots(site=site_obj, business_type=bt, day=query.date, now=timezone.now())
     return SlotsOut(slots=[SlotOut(start=s.start, end=s.end, free=s.free) for s in day_slots])
+
+
+# A new booking can be read back and cancelled by its code.
+add_links(
+    "appointments_api_book",
+    201,
+    {
+        name: {"operationId": operation, "parameters": {"code": "$response.body#/code"}}
+        for name, operation in {
+            "Booking": "appointments_api_booking_status",
+            "CancelBooking": "appointments_api_booking_cancel",
+        }.items()
+    },
+)
 
 
 @router.post("/sites/{site}/appointments/", response={201: BookingOut, **ERRORS})

@@ -24,7 +24,7 @@ from outreach.schemas import (
 )
 from queueing import ratelimit
 from queueing import services as queue
-from queueing.apikit import ERRORS, get_site
+from queueing.apikit import ERRORS, add_links, get_site
 from queueing.auth import OfficerSessionAuth
 from queueing.errors import Forbidden, NotFound
 
@@ -35,6 +35,14 @@ MAX_LIST = 500
 def _who(request: HttpRequest) -> services.Who:
     user = request.user if request.user.is_authenticated else None
     return services.Who(user=user, address=ratelimit.client_address(request))
+
+
+# A new request's status page follows it by its code.
+add_links(
+    "outreach_api_submit",
+    201,
+    {"Request": {"operationId": "outreach_api_status", "parameters": {"code": "$response.body#/code"}}},
+)
 
 
 @router.post("/sites/{site}/outreach/", response={201: RequestOut, **ERRORS})

@@ -274,6 +274,13 @@ def desk_close(request: HttpRequest, site: str, number: int) -> DeskActionOut:
 
 # --- Help at the kiosk ------------------------------------------------------------
 
+# The kiosk follows its request by the token it was given.
+add_links(
+    "queueing_api_help_raise",
+    201,
+    {"HelpStatus": {"operationId": "queueing_api_help_status", "parameters": {"token": "$response.body#/token"}}},
+)
+
 
 @router.post("/sites/{site}/help/", response={201: HelpOut, **ERRORS}, tags=["kiosk"])
 def help_raise(request: HttpRequest, site: str, payload: HelpIn) -> Status[HelpOut]:
