@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
-import shutil
 import unicodedata
 from pathlib import Path
 
@@ -26,7 +25,6 @@ from tests.servers import Daphne
 PHONE_VIEWPORT = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 A4_POINTS = (595.28, 841.89)
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 def sign_in(page: Page, server: Daphne, username: str, path: str = "/outreach/") -> None:
@@ -38,9 +36,8 @@ def sign_in(page: Page, server: Daphne, username: str, path: str = "/outreach/")
 
 
 def keep(page: Page, screenshot_dir: Path, name: str) -> None:
+    # Into $COUNTER_SCREENSHOTS like every browser test's; a test run never rewrites docs/.
     page.screenshot(path=screenshot_dir / name, full_page=True)
-    DOCS.mkdir(parents=True, exist_ok=True)
-    shutil.copy(screenshot_dir / name, DOCS / name)
 
 
 def schedule(site: Site, supervisor: User, officer: User, name: str, village: str, start: int) -> VisitRequest:
