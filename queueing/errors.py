@@ -41,11 +41,9 @@ class ReasonRequired(QueueError):
     default_message = _("Choose a reason from the site's list for this action.")
 
 
-class UnknownReason(QueueError):
-    # A code that names no reason of the site is an unknown thing referred to, like an unknown
-    # business type (404); a missing reason stays a fault of the request (400 reason_required).
-    code = "unknown_reason"
-    status = 404
+class UnknownReason(ReasonRequired):
+    # The SPEC's answer for a wrong field (400 reason_required), with its own message: the code
+    # names no reason of the site.
     default_message = _("This is not one of the site's reasons; choose one from the list.")
 
 

@@ -33,7 +33,7 @@ ReasonCode = Field(
     min_length=1,
     max_length=40,
     examples=["elderly_disabled"],
-    description="One of the site's reason codes (GET /sites/{site}/reasons/); another answers 404 unknown_reason.",
+    description="One of the site's reason codes (GET /sites/{site}/reasons/); another answers 400 reason_required.",
 )
 Note = Field("", max_length=500)
 

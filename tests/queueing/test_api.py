@@ -382,7 +382,7 @@ def test_desk_actions_through_a_service_day(
         ("recall", None, 409, "invalid_transition"),
         ("no-show", None, 409, "invalid_transition"),
         ("call", {"number": "A001"}, 400, "reason_required"),
-        ("call", {"number": "A001", "reason": "nope"}, 404, "unknown_reason"),
+        ("call", {"number": "A001", "reason": "nope"}, 400, "reason_required"),
         ("call", {"number": "not a number", "reason": "returned"}, 422, "invalid_request"),
         ("call", {"number": "A777", "reason": "returned"}, 404, "not_found"),
         ("requeue", {"number": "A001", "reason": "returned"}, 409, "invalid_transition"),

@@ -194,7 +194,7 @@ def test_a_stale_head_falls_back_to_the_whole_queue(desk: Desk, issue: Issue, by
     [
         (None, ReasonRequired, "reason_required"),
         ("", ReasonRequired, "reason_required"),
-        ("made-up", UnknownReason, "unknown_reason"),
+        ("made-up", UnknownReason, "reason_required"),
     ],
 )
 def test_out_of_order_actions_need_a_reason_from_the_sites_list(
