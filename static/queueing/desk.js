@@ -67,6 +67,9 @@
 
   let state = readJson("desk-state-data");
   let busy = false; // one action in flight at a time: a double press never sends twice
+  let sending = null; // the key (action or toggle) in flight
+  let pending = null; // a different key pressed meanwhile, sent once the answer is in
+  let settled = Promise.resolve(); // resolves when the action in flight has its answer
   let dialogAction = null;
   let reasonsLoaded = false;
   // Responses can come back out of order; only the newest request may paint.
@@ -288,9 +291,16 @@
     }
   }
 
-  async function send(action, body) {
-    if (busy) return false;
+  function send(action, body, key) {
+    if (busy) return Promise.resolve(false);
+    const done = post(action, body, key || action);
+    settled = done.then(function () { return undefined; });
+    return done;
+  }
+
+  async function post(action, body, key) {
     busy = true;
+    sending = key;
     root.classList.add("is-busy");
     const seq = ++requestSeq;
     try {
@@ -303,8 +313,12 @@
       return false;
     } finally {
       busy = false;
+      sending = null;
       root.classList.remove("is-busy");
       if (!queueOnline) refreshWaiting(); // otherwise the display socket tells
+      const next = pending;
+      pending = null;
+      if (next) trigger(next);
     }
   }
 
@@ -355,6 +369,8 @@
     const body = { reason: el.dialogReason.value || null };
     if (fields.indexOf("number") !== -1) body.number = el.dialogNumber.value.trim().toUpperCase();
     if (fields.indexOf("business_type") !== -1) body.business_type = el.dialogType.value;
+    // A confirm pressed while another action is on its way waits for that answer instead of being dropped.
+    if (busy) await settled;
     if (await send(dialogAction, body)) el.dialog.close();
   });
 
@@ -369,14 +385,22 @@
   // --- Actions and shortcuts -------------------------------------------------
 
   function trigger(action) {
-    if (busy || el.dialog.open) return;
+    if (el.dialog.open) return;
+    if (busy) {
+      // The desk socket often paints the called ticket before the call's own answer is back, and the
+      // officer reacts to what the page shows: a different key pressed meanwhile is sent once the answer
+      // is in (the last one wins), never dropped; the same key again is the double press sent only once.
+      if (action !== sending) pending = action;
+      return;
+    }
+    const key = action;
     if (action === "pause-toggle") action = state.desk.state === "paused" ? "resume" : "pause";
     if (action === "open-toggle") action = state.desk.state === "closed" ? "open" : "close";
     if (DIALOG_FIELDS[action]) {
       openDialog(action);
       return;
     }
-    send(action);
+    send(action, undefined, key);
   }
 
   buttons.forEach(function (button) {

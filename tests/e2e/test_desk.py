@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import APIResponse, Browser, Page, Route, expect
 
 from queueing.models import Desk, Reason, Site, StaffProfile, Ticket
 from tests.servers import Daphne
@@ -101,6 +101,30 @@ def test_a_held_key_calls_only_once(server: Daphne, at_desk: Desk, issue: Issue,
     page.wait_for_timeout(300)
     assert status_of("A001") == "called"
     assert status_of("A002") == "waiting"
+    page.close()
+
+
+def test_a_key_pressed_while_the_call_is_on_its_way_is_sent_after_it(
+    server: Daphne, at_desk: Desk, issue: Issue, browser: Browser
+) -> None:
+    """The desk socket often paints the called ticket before the call's own answer is back (a loaded server
+    answers after it broadcasts): the officer's next key must wait for that answer, not be lost."""
+    issue("A")
+    issue("A")
+    page = open_desk_page(browser, server)
+    held: list[tuple[Route, APIResponse]] = []
+    page.route("**/desks/1/call-next/", lambda route: held.append((route, route.fetch())))
+    page.keyboard.press("Enter")
+    expect(page.locator("#ticket-number")).to_have_text("A001")  # from the socket: the answer is held
+    assert len(held) == 1 and status_of("A001") == "called"
+    page.keyboard.press("x")  # no-show, for the ticket the page shows
+    page.keyboard.press("Enter")  # the same key as the one on its way: a double press, sent once
+    route, answer = held[0]
+    route.fulfill(response=answer)
+    expect(page.locator("#ticket-number")).to_have_text("—")
+    assert status_of("A001") == "no_show"
+    assert status_of("A002") == "waiting"
+    assert len(held) == 1
     page.close()
 
 
