@@ -272,11 +272,16 @@ def route_sheet(request: HttpRequest, site: Site, day: str) -> HttpResponse:
     days = selectors.route(site, date, 1)
     visits = days[0].visits if days else []
     services.log_details_viewed(requests=visits, who=_who(request), page="route_sheet")
-    return render(
-        request,
-        "outreach/route_sheet.html",
-        {"site": site, "day": date, "stops": [(v, [label for _pk, label in _checklist_items(v)]) for v in visits]},
-    )
+    numbers = selectors.public_police_numbers(u.pk for v in visits for u in v.officers.all())
+    stops = [
+        (
+            v,
+            [label for _pk, label in _checklist_items(v)],
+            [numbers[u.pk] for u in sorted(v.officers.all(), key=lambda u: u.pk) if u.pk in numbers],
+        )
+        for v in visits
+    ]
+    return render(request, "outreach/route_sheet.html", {"site": site, "day": date, "stops": stops})
 
 
 @require_POST
