@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -18,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appointments import notify
 from notices.models import ChecklistVersion, normalize_code
 from outreach.models import (
     ANONYMISED,
@@ -397,6 +399,8 @@ def _set_case_status(case: DocumentCase, status: str, *, who: Who, now: dt.datet
     if status == DocumentCase.Status.READY:
         case.ready_at = now
         fields.append("ready_at")
+        # "Ready" by text, after the commit, when the site's notifier sends and a number was left.
+        transaction.on_commit(partial(notify.document_ready, case.ticket_id, case.code), robust=True)
     if status in DocumentCase.CLOSED:
         case.closed_at = now
         fields.append("closed_at")

@@ -35,9 +35,9 @@ def ticket_alerts(context: template.Context, token: str, for_document: bool = Fa
         return hidden
     if Booking.objects.filter(ticket=ticket, phone__isnull=False).exists():
         return hidden  # a booking's number is texted already
+    if not for_document and ticket.status not in ("waiting", "called"):
+        return hidden  # a done ticket's document case shows its own ("ready")
     subscribed = TicketAlert.objects.filter(ticket=ticket, phone__isnull=False).exists()
-    if not subscribed and not for_document and ticket.status not in ("waiting", "called"):
-        return hidden
     request = context.get("request")
     return {
         "show": True,
