@@ -74,7 +74,9 @@ def request_page(request: HttpRequest, site: str) -> HttpResponse:
 
 @require_GET
 def status_page(request: HttpRequest, code: str) -> HttpResponse:
-    found = VisitRequest.objects.select_related("site", "business_type").filter(code=normalize_code(code)).first()
+    found = (
+        VisitRequest.objects.select_related("site", "business_type", "notice").filter(code=normalize_code(code)).first()
+    )
     if found is None:
         raise Http404
     checklist = (
@@ -99,7 +101,8 @@ def status_page(request: HttpRequest, code: str) -> HttpResponse:
             "officers": selectors.police_numbers(found),
             "decline_reason": found.decline_reason,
             "missing_items": list(found.missing_items.all()),
-            "return_code": found.return_code if found.return_ticket_id is None else None,
+            "return_code": found.open_return_code,
+            "notice": found.notice,
             "checklist": checklist,
         },
     )
