@@ -208,7 +208,7 @@ def _send_ticket_alert(booking: Any, kind: str, **extra: Any) -> None:
 # --- Alerts left on a ticket's phone page (`appointments.models.TicketAlert`) -----------------------
 
 # Writes after which a waiting ticket may have come within NEAR_AHEAD of the front of its queue.
-_MOVES = {"ticket.called", "ticket.cancelled", "ticket.transferred", "ticket.no_show", "ticket.completed"}
+_MOVES = {"ticket.called", "ticket.cancelled", "ticket.transferred"}
 
 
 def _walk_in_alerts(events: list[Any]) -> None:

@@ -100,6 +100,14 @@ def test_leaving_a_number_when_already_near_sends_it_at_once(
     assert TicketAlert.objects.get().phone == "13900139999"
 
 
+def test_a_cancel_ahead_brings_the_alert_too(types: dict[str, BusinessType], gateway: Gateway) -> None:
+    first, *_middle, mine = walk_ins(5)  # 4 ahead
+    services.subscribe_alerts(token=mine.token, phone=PHONE, actor=CITIZEN)
+    assert sent(gateway) == []
+    queue.cancel(ticket=first, actor=CITIZEN)
+    assert [(m["type"], m["number"]) for m in sent(gateway)] == [(notify.NEAR, mine.number)]
+
+
 def test_nothing_is_sent_for_a_rolled_back_call(types: dict[str, BusinessType], desk: Desk, gateway: Gateway) -> None:
     *_before, mine = walk_ins(5)  # 3 ahead only after a call
     services.subscribe_alerts(token=mine.token, phone=PHONE, actor=CITIZEN)
