@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -168,3 +169,68 @@ class Booking(models.Model):
 
     def check_in_closes(self, settings: BookingSettings) -> dt.datetime:
         return self.start + dt.timedelta(minutes=settings.check_in_after_minutes)
+
+
+class TicketAlert(models.Model):
+    """A mobile number left on a ticket's phone page: texts when 3 people are ahead, when called, when ready.
+
+    Kept only at a site whose notifier sends (`BookingSettings.keeps_phone`), encrypted, shown on
+    no page, and purged with the bookings' numbers 30 days after the visit. Each `*_sent_at` is
+    claimed by a conditional update, so a message goes once however many workers see the write.
+    """
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    ticket = models.OneToOneField(Ticket, on_delete=models.PROTECT, related_name="alert")
+    phone = EncryptedTextField(_("mobile number (encrypted)"), null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("left at"), default=timezone.now, editable=False)
+    near_sent_at = models.DateTimeField(_('"3 ahead" sent at'), null=True, blank=True, editable=False)
+    called_sent_at = models.DateTimeField(_('"called" sent at'), null=True, blank=True, editable=False)
+    ready_sent_at = models.DateTimeField(_('"ready" sent at'), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("text message alert")
+        verbose_name_plural = _("text message alerts")
+        indexes = [
+            # The one check each committed queue write makes: has this site any alert still to send?
+            models.Index(
+                fields=["site", "ticket"],
+                name="alert_pending_idx",
+                condition=Q(phone__isnull=False, called_sent_at__isnull=True),
+            ),
+            models.Index(fields=["created_at"], name="alert_created_idx", condition=Q(phone__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site} {self.ticket_id}"
+
+
+class AlertEvent(models.Model):
+    """The alerts' audit trail: a number left, each message claimed for sending, a number purged. Append-only."""
+
+    class Kind(models.TextChoices):
+        SUBSCRIBED = "alert.subscribed", _("mobile number left for alerts")
+        NEAR = "alert.near", _('"3 people ahead" text sent')
+        CALLED = "alert.called", _('"called" text sent')
+        READY = "alert.ready", _('"document ready" text sent')
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="+")
+    alert = models.ForeignKey(TicketAlert, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("alert event")
+        verbose_name_plural = _("alert events")
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.kind}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise ValueError("Alert events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise ValueError("Alert events are append-only.")

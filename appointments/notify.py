@@ -27,6 +27,7 @@ REMINDER_DAY = "reminder.day_before"
 REMINDER_HOUR = "reminder.hour_before"
 NEAR = "ticket.near"
 CALLED = "ticket.called"
+READY = "document.ready"
 NEAR_AHEAD = 3
 
 SIGNATURE_HEADER = "X-Counter-Signature"
@@ -159,6 +160,7 @@ def queue_alerts(events: list[Any]) -> list[tuple[str, dict[str, Any]]]:
     from queueing import selectors
     from queueing.models import Event
 
+    _walk_in_alerts(events)
     calls = [e for e in events if e.kind == Event.Kind.TICKET_CALLED and e.ticket_id is not None]
     if not calls:
         return []
@@ -198,6 +200,117 @@ def _send_ticket_alert(booking: Any, kind: str, **extra: Any) -> None:
         "number": booking.ticket.number,
         "url": f"/t/{booking.ticket.token}/",
         "phone": booking.phone,
+        **extra,
+    }
+    submit(backend, message)
+
+
+# --- Alerts left on a ticket's phone page (`appointments.models.TicketAlert`) -----------------------
+
+# Writes after which a waiting ticket may have come within NEAR_AHEAD of the front of its queue.
+_MOVES = {"ticket.called", "ticket.cancelled", "ticket.transferred"}
+
+
+def _walk_in_alerts(events: list[Any]) -> None:
+    """After a committed queue write (on the broadcast thread, never in the request): the texts now due.
+
+    One indexed look-up per write when nobody at the site left a number; otherwise the called
+    tickets' alerts and the waiting tickets of the moved queues, each message claimed once.
+    """
+    from appointments.models import TicketAlert
+
+    moved = {e.site_id for e in events if e.kind in _MOVES and e.ticket_id is not None}
+    for site_id in moved:
+        pending = TicketAlert.objects.filter(site_id=site_id, phone__isnull=False, called_sent_at__isnull=True)
+        if not pending.exists():
+            continue
+        types = {e.ticket.business_type_id for e in events if e.site_id == site_id and e.ticket is not None}
+        due = pending.filter(ticket__status__in=("waiting", "called"), ticket__business_type_id__in=types)
+        for pk in due.values_list("ticket_id", flat=True):
+            alerts_for_ticket(pk)
+
+
+def alerts_for_ticket(ticket_id: int) -> None:
+    """Send what is due for one ticket's alert: "called" once it is called, else "3 ahead" once near."""
+    from appointments import services
+    from appointments.models import AlertEvent, TicketAlert
+    from queueing import selectors
+
+    alert = (
+        TicketAlert.objects.select_related("site", "ticket__site", "ticket__business_type", "ticket__desk")
+        .filter(ticket_id=ticket_id, phone__isnull=False)
+        .first()
+    )
+    if alert is None:
+        return
+    ticket = alert.ticket
+    backend = backend_for(alert.site_id)
+    if not isinstance(backend, WebhookBackend):
+        return  # the site's notifier stopped sending: nothing to claim
+    if ticket.status == "called" and alert.called_sent_at is None:
+        if services.claim_alert(alert_id=alert.pk, kind=AlertEvent.Kind.CALLED):
+            desk = ticket.desk
+            _send_alert(backend, alert, CALLED, desk=str(desk.number) if desk is not None else "")
+    elif (
+        ticket.status == "waiting"
+        and alert.near_sent_at is None
+        and selectors.ahead_of(ticket) <= NEAR_AHEAD
+        and services.claim_alert(alert_id=alert.pk, kind=AlertEvent.Kind.NEAR)
+    ):
+        _send_alert(backend, alert, NEAR, ahead=NEAR_AHEAD)
+
+
+def document_ready(ticket_id: int, code: str) -> None:
+    """After the commit of a document case marked ready: "ready" to the number left for its ticket, once.
+
+    The number left on the ticket's page, or the booking's kept number when the ticket came from one.
+    """
+    from appointments import services
+    from appointments.models import AlertEvent, Booking, TicketAlert
+
+    backend = backend_for_ticket(ticket_id)
+    if backend is None:
+        return
+    alert = (
+        TicketAlert.objects.select_related("site", "ticket").filter(ticket_id=ticket_id, phone__isnull=False).first()
+    )
+    if alert is not None:
+        if services.claim_alert(alert_id=alert.pk, kind=AlertEvent.Kind.READY):
+            _send_alert(backend, alert, READY, case=code, url=f"/t/{alert.ticket.token}/")
+        return
+    booking = Booking.objects.select_related("site", "ticket").filter(ticket_id=ticket_id, phone__isnull=False).first()
+    if booking is not None and booking.ticket is not None:
+        # A case is marked ready once (its states only move forward): no claim needed.
+        submit(
+            backend,
+            {
+                "type": READY,
+                "site": booking.site.slug,
+                "site_name": booking.site.name,
+                "number": booking.ticket.number,
+                "case": code,
+                "url": f"/t/{booking.ticket.token}/",
+                "phone": booking.phone,
+            },
+        )
+
+
+def backend_for_ticket(ticket_id: int) -> WebhookBackend | None:
+    from queueing.models import Ticket
+
+    site_id = Ticket.objects.filter(pk=ticket_id).values_list("site_id", flat=True).first()
+    backend = backend_for(site_id) if site_id is not None else None
+    return backend if isinstance(backend, WebhookBackend) else None
+
+
+def _send_alert(backend: Backend, alert: Any, kind: str, **extra: Any) -> None:
+    message = {
+        "type": kind,
+        "site": alert.site.slug,
+        "site_name": alert.site.name,
+        "number": alert.ticket.number,
+        "url": f"/t/{alert.ticket.token}/",
+        "phone": alert.phone,
         **extra,
     }
     submit(backend, message)

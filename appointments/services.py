@@ -16,13 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from appointments import errors, notify, selectors
-from appointments.models import Booking, BookingSettings
+from appointments.models import AlertEvent, Booking, BookingSettings, TicketAlert
 from counter.crypto import keyed_hash
 from notices.models import ChecklistVersion, normalize_code
 from queueing import rules
 from queueing import services as queue
-from queueing.errors import InvalidRequest, NotFound
-from queueing.models import BusinessType, Event, Site
+from queueing.errors import Forbidden, InvalidRequest, InvalidTransition, NotFound
+from queueing.models import BusinessType, Event, Site, Ticket
 
 PHONE_HASH_PURPOSE = "booking-phone"
 MISSES_TO_BAR = 3
@@ -259,9 +259,81 @@ def mark_missed(*, site: Site, now: dt.datetime | None = None) -> int:
 
 @transaction.atomic
 def purge_phones(*, now: dt.datetime | None = None) -> int:
-    """Kept mobile numbers are deleted 30 days after the visit (only the hash and last four digits stay)."""
+    """Kept mobile numbers are deleted 30 days after the visit (only the hash and last four digits stay).
+
+    The same for the numbers left on a ticket's phone page for alerts (left at the visit).
+    """
     now = now or timezone.now()
-    return Booking.objects.filter(phone__isnull=False, start__lt=now - PHONE_KEPT_AFTER_VISIT).update(phone=None)
+    cutoff = now - PHONE_KEPT_AFTER_VISIT
+    bookings = Booking.objects.filter(phone__isnull=False, start__lt=cutoff).update(phone=None)
+    return bookings + TicketAlert.objects.filter(phone__isnull=False, created_at__lt=cutoff).update(phone=None)
+
+
+# --- Alerts for a ticket's holder (a walk-in's "3 people ahead", "called", a document "ready") ---
+
+# A ticket in these states can still be told it is near or called.
+ALERTABLE = (Ticket.Status.WAITING, Ticket.Status.CALLED)
+
+
+@queue.write_transaction
+def subscribe_alerts(
+    *,
+    token: str,
+    phone: str,
+    actor: queue.Actor,
+    for_document: bool = False,
+    now: dt.datetime | None = None,
+) -> TicketAlert:
+    """Keep the mobile number a ticket's holder left, to text them "3 ahead" and "called" (or "ready").
+
+    Only at a site whose notifier sends; leaving a number again replaces it and keeps what was sent.
+    `for_document`: the ticket is done and its document is made later (outreach's case page).
+    """
+    now = now or timezone.now()
+    try:
+        number = normalize_phone(phone or "")
+    except InvalidRequest:
+        raise InvalidRequest(_("Please enter your 11-digit mobile number.")) from None
+    # The ticket's row locked: a number left while the ticket is being called is judged on its state after.
+    ticket = Ticket.objects.select_for_update(of=("self",)).select_related("site").filter(token=token).first()
+    if ticket is None:
+        raise NotFound(_("This ticket is not known."))
+    if not selectors.settings_for(ticket.site).keeps_phone:
+        raise Forbidden(_("This station does not send text messages."))
+    if not for_document and ticket.status not in ALERTABLE:
+        raise InvalidTransition(_("This ticket is no longer waiting; no text message can be sent for it."))
+    alert, _created = TicketAlert.objects.update_or_create(
+        ticket=ticket, defaults={"site": ticket.site, "phone": number, "created_at": now}
+    )
+    AlertEvent.objects.create(
+        site=ticket.site, alert=alert, kind=AlertEvent.Kind.SUBSCRIBED, address=actor.address, created_at=now
+    )
+    if not for_document:
+        # Already 3 or fewer ahead (or called): the first message may be due at once.
+        transaction.on_commit(partial(notify.alerts_for_ticket, ticket.pk), robust=True)
+    return alert
+
+
+ALERT_FLAGS = {
+    AlertEvent.Kind.NEAR: "near_sent_at",
+    AlertEvent.Kind.CALLED: "called_sent_at",
+    AlertEvent.Kind.READY: "ready_sent_at",
+}
+
+
+@queue.write_transaction
+def claim_alert(*, alert_id: int, kind: str, now: dt.datetime | None = None) -> bool:
+    """Mark one message of an alert as sent; False when it was sent already (it then goes no second time).
+
+    A conditional update, so two workers broadcasting the same write, or a retry, claim it once.
+    """
+    now = now or timezone.now()
+    flag = ALERT_FLAGS[AlertEvent.Kind(kind)]
+    claimed = TicketAlert.objects.filter(pk=alert_id, phone__isnull=False, **{flag: None}).update(**{flag: now})
+    if claimed:
+        site_id = TicketAlert.objects.filter(pk=alert_id).values_list("site_id", flat=True).get()
+        AlertEvent.objects.create(site_id=site_id, alert_id=alert_id, kind=kind, created_at=now)
+    return bool(claimed)
 
 
 @transaction.atomic

@@ -18,7 +18,7 @@ from appointments.models import Booking
 from notices import selectors as notice_selectors
 from queueing import ratelimit
 from queueing.errors import QueueError
-from queueing.models import BusinessType, Site
+from queueing.models import BusinessType, Site, Ticket
 from queueing.services import Actor
 from queueing.views.citizen import qr_svg
 from supervision.forms import RangeForm
@@ -141,6 +141,29 @@ def booking_ics(request: HttpRequest, code: str) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="appointment-{booking.code}.ics"'
     return response
+
+
+@require_POST
+def ticket_alerts(request: HttpRequest, token: str) -> HttpResponse:
+    """Leave a mobile number on a ticket's page; back to the page, or this form again with the error."""
+    ticket = Ticket.objects.select_related("site").filter(token=token).first()
+    if ticket is None:
+        raise Http404
+    phone = request.POST.get("phone", "").strip()
+    try:
+        ratelimit.check_kiosk_rate(request)  # numbers cannot be left in bulk
+        services.subscribe_alerts(
+            token=ticket.token,
+            phone=phone,
+            actor=_citizen(request),
+            for_document=request.POST.get("for") == "document",
+        )
+    except QueueError as exc:
+        context = {"site": ticket.site, "ticket": ticket, "error": str(exc.message), "phone": phone}
+        if request.POST.get("for") == "document":
+            context["for_document"] = True
+        return render(request, "appointments/ticket_alerts.html", context, status=exc.status)
+    return redirect(f"/t/{ticket.token}/?alerts=1#alerts")
 
 
 # --- Supervision: the appointments' figures --------------------------------------------

@@ -159,18 +159,29 @@ def format_code(code: str) -> str:
 
 
 class Notice(models.Model):
-    """A personal missing-documents notice, given at the desk for the ticket in hand."""
+    """A personal missing-documents notice, given at the desk for the ticket in hand, or at a home visit.
+
+    A home visit's notice (outreach's "come to the window") has no ticket and no desk: the officer
+    wrote it at the citizen's home.
+    """
+
+    class Source(models.TextChoices):
+        DESK = "desk", _("at the desk")
+        HOME_VISIT = "home_visit", _("at a home visit")
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="notices")
     code = models.CharField(_("code"), max_length=CODE_LENGTH, unique=True, editable=False)
-    ticket = models.OneToOneField(Ticket, on_delete=models.PROTECT, related_name="notice", editable=False)
+    source = models.CharField(_("given"), max_length=12, choices=Source.choices, default=Source.DESK, editable=False)
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.PROTECT, null=True, blank=True, related_name="notice", editable=False
+    )
     business_type = models.ForeignKey(BusinessType, on_delete=models.PROTECT, related_name="+", editable=False)
     checklist_version = models.ForeignKey(
         ChecklistVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="notices", editable=False
     )
     items = models.ManyToManyField(ChecklistItem, related_name="notices", blank=True, editable=False)
     note = models.CharField(_("other missing items"), max_length=500, blank=True, editable=False)
-    desk = models.ForeignKey(Desk, on_delete=models.PROTECT, related_name="+", editable=False)
+    desk = models.ForeignKey(Desk, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False)
     officer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", editable=False
     )

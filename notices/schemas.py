@@ -60,8 +60,9 @@ class NoticeOut(Schema):
     business_type: str
     business_type_name: str
     business_type_name_en: str
-    ticket: str = Field(..., description="The number of the visit the notice was given at.")
-    desk: str
+    ticket: str = Field(..., description="The number of the visit the notice was given at; empty for a home visit's.")
+    desk: str = Field(..., description="The desk that gave it; empty for a home visit's.")
+    source: str = Field("desk", description="Where it was given: `desk` or `home_visit`.")
     checklist_version: int | None
     items: list[ChecklistItemOut]
     note: str
@@ -133,8 +134,9 @@ def notice_out(notice: Notice) -> NoticeOut:
         business_type=bt.prefix,
         business_type_name=bt.name,
         business_type_name_en=bt.name_en,
-        ticket=notice.ticket.number,
-        desk=str(notice.desk.number),
+        ticket=notice.ticket.number if notice.ticket is not None else "",
+        desk=str(notice.desk.number) if notice.desk is not None else "",
+        source=notice.source,
         checklist_version=notice.checklist_version.number if notice.checklist_version else None,
         items=[item_out(item) for item in notice.items.all()],
         note=notice.note,

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from notices.models import CODE_ALPHABET, CODE_LENGTH, ChecklistItem, ChecklistVersion, Notice
 from queueing import services as queue
 from queueing.errors import InvalidRequest, InvalidTransition, NoticeExists
-from queueing.models import BusinessType, Desk, Event, Ticket
+from queueing.models import BusinessType, Desk, Event, Site, Ticket
 
 ITEM_FIELDS = [
     "position",
@@ -190,6 +190,66 @@ def issue_notice(
         note=note,
         data={
             "notice": notice.pk,
+            "items": sorted(item.pk for item in items),
+            "checklist_version": version.number if version else None,
+        },
+        at=now,
+    )
+    return notice
+
+
+@queue.write_transaction
+def issue_visit_notice(
+    *,
+    site: Site,
+    business_type: BusinessType,
+    officer: User | None,
+    item_ids: list[int],
+    note: str = "",
+    now: dt.datetime | None = None,
+) -> Notice:
+    """A notice written at a home visit (outreach's "come to the window"): no ticket, no desk.
+
+    Its items come from the business's published checklist; its code gives one priority ticket at
+    the kiosk, exactly as a desk's notice does (`queueing.services.issue_ticket`).
+    """
+    now = now or timezone.now()
+    site = queue.lock_site(site.pk, now)
+    note = note.strip()
+    version = (
+        ChecklistVersion.objects.filter(business_type=business_type, status=ChecklistVersion.Status.PUBLISHED)
+        .order_by("-number")
+        .first()
+    )
+    wanted = set(item_ids)
+    items = list(version.items.filter(pk__in=wanted)) if version is not None else []
+    if wanted - {item.pk for item in items}:
+        raise InvalidRequest(_("Some items are not on this business's checklist."))
+    if not items and not note:
+        raise InvalidRequest(_("Tick at least one missing document, or describe what is missing."))
+    code = new_code()
+    while Notice.objects.filter(code=code).exists():
+        code = new_code()
+    notice = Notice.objects.create(
+        site=site,
+        code=code,
+        source=Notice.Source.HOME_VISIT,
+        business_type=business_type,
+        checklist_version=version,
+        note=note,
+        officer=officer if officer is not None and officer.is_authenticated else None,
+        issued_at=now,
+        expires_at=now + dt.timedelta(days=site.notice_validity_days),
+    )
+    notice.items.set(items)
+    queue.record_event(
+        site=site,
+        kind=Event.Kind.NOTICE_ISSUED,
+        actor=queue.Actor(kind=Event.ActorKind.OFFICER if notice.officer else Event.ActorKind.SYSTEM, user=officer),
+        note=note,
+        data={
+            "notice": notice.pk,
+            "source": Notice.Source.HOME_VISIT,
             "items": sorted(item.pk for item in items),
             "checklist_version": version.number if version else None,
         },

@@ -56,7 +56,7 @@ def submit(request: HttpRequest, site: str, payload: RequestIn) -> Status[Reques
 
 @router.get("/outreach/{code}/", response={200: RequestOut, **ERRORS})
 def status(request: HttpRequest, code: str) -> RequestOut:
-    found = VisitRequest.objects.select_related("site", "business_type").filter(code=code.upper()).first()
+    found = VisitRequest.objects.select_related("site", "business_type", "notice").filter(code=code.upper()).first()
     if found is None:
         raise NotFound()
     return request_out(found)

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from counter.crypto import EncryptedTextField
-from notices.models import CODE_ALPHABET, CODE_LENGTH, ChecklistItem, format_code
+from notices.models import CODE_ALPHABET, CODE_LENGTH, ChecklistItem, Notice, format_code
 from queueing.models import BusinessType, Site, Ticket
 
 DEFAULT_TRIAGE_WORKING_DAYS = 3
@@ -138,6 +138,11 @@ class VisitRequest(models.Model):
     # "Come to the window": the documents still missing, and the code of the priority return ticket.
     missing_items = models.ManyToManyField(ChecklistItem, related_name="+", blank=True)
     return_code = models.CharField(max_length=CODE_LENGTH, unique=True, null=True, blank=True, editable=False)
+    # The missing-documents notice written at the visit (its code is `return_code`): the kiosk redeems
+    # it like a desk's notice. Visits recorded before notices were written here have none.
+    notice = models.OneToOneField(
+        Notice, on_delete=models.PROTECT, null=True, blank=True, related_name="visit_request", editable=False
+    )
     return_ticket = models.ForeignKey(Ticket, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
 
     class Meta:
@@ -159,6 +164,15 @@ class VisitRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN
+
+    @property
+    def open_return_code(self) -> str | None:
+        """The code still to redeem at the kiosk for the return ticket; None once used (by either way in)."""
+        if self.return_code is None or self.return_ticket_id is not None:
+            return None
+        if self.notice is not None and self.notice.redeemed_at is not None:
+            return None
+        return self.return_code
 
 
 class DocumentCase(models.Model):

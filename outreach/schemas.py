@@ -52,7 +52,8 @@ class RequestOut(Schema):
     decline_reason: str
     checklist_url: str
     missing_items: list[ChecklistItemOut]
-    return_code: str | None
+    return_code: str | None = Field(description="The missing-documents notice's code, for a priority ticket.")
+    notice_url: str | None = Field(None, description="The printable missing-documents notice of the visit.")
 
 
 class StaffRequestOut(RequestOut):
@@ -132,7 +133,8 @@ def _public(r: VisitRequest) -> dict[str, Any]:
         "decline_reason": r.decline_reason,
         "checklist_url": f"/notices/{r.site.slug}/{r.business_type.prefix}/",
         "missing_items": [ChecklistItemOut(id=i.pk, name=i.label) for i in r.missing_items.all()],
-        "return_code": r.return_code if r.return_ticket_id is None else None,
+        "return_code": r.open_return_code,
+        "notice_url": f"/n/{r.notice.code}/" if r.notice is not None else None,
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -13,7 +14,7 @@ from django.db.models import Avg, Count, Q, QuerySet
 
 from outreach.models import DocumentCase, OutreachEvent, OutreachOfficer, Reason, ServiceSession, VisitRequest
 from queueing.auth import works_at
-from queueing.models import Site, Ticket
+from queueing.models import Site, StaffProfile, Ticket
 from queueing.roles import SUPERVISOR
 
 SESSION_DAYS_AHEAD = 14
@@ -94,12 +95,28 @@ def route(site: Site, first: dt.date, days: int = 7) -> list[RouteDay]:
     return out
 
 
+def public_police_numbers(user_ids: Iterable[int]) -> dict[int, str]:
+    """Each officer's police number as citizens may read it, by user id.
+
+    The officer's public profile (警务公开, `StaffProfile`) is the one source the station keeps up to
+    date; outreach's own `OutreachOfficer` record fills in for an officer whose profile gives none
+    or is not public. Officers with neither are left out.
+    """
+    ids = set(user_ids)
+    numbers: dict[int, str] = {}
+    for profile in StaffProfile.objects.filter(user_id__in=ids):
+        card = profile.public_card(names_public=False)
+        if card and card["police_number"]:
+            numbers[profile.user_id] = str(card["police_number"])
+    for officer in OutreachOfficer.objects.filter(user_id__in=ids - numbers.keys()).exclude(police_number=""):
+        numbers[officer.user_id] = officer.police_number
+    return numbers
+
+
 def police_numbers(request: VisitRequest) -> list[str]:
-    numbers = []
-    for user in request.officers.all():
-        profile = OutreachOfficer.objects.filter(user=user).first()
-        numbers.append(profile.police_number if profile else "")
-    return [n for n in numbers if n]
+    users = list(request.officers.order_by("pk").values_list("pk", flat=True))
+    numbers = public_police_numbers(users)
+    return [numbers[pk] for pk in users if pk in numbers]
 
 
 def case_for_ticket(ticket: Ticket) -> DocumentCase | None:
@@ -116,8 +133,13 @@ def upcoming_sessions(site: Site, today: dt.date, days: int = SESSION_DAYS_AHEAD
     )
 
 
-def resident_officers(site: Site) -> QuerySet[OutreachOfficer]:
-    return OutreachOfficer.objects.filter(site=site).exclude(villages="").order_by("police_number")
+def resident_officers(site: Site) -> list[OutreachOfficer]:
+    """The site's resident officers (驻村), each with `public_number`: their police number as the public reads it."""
+    residents = list(OutreachOfficer.objects.filter(site=site).exclude(villages="").order_by("police_number"))
+    numbers = public_police_numbers(r.user_id for r in residents)
+    for resident in residents:
+        resident.public_number = numbers.get(resident.user_id, "")  # type: ignore[attr-defined]
+    return residents
 
 
 # --- Figures for supervision: counts only, never a person ---------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -18,6 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from appointments import notify
+from notices import services as notice_services
 from notices.models import ChecklistVersion, normalize_code
 from outreach.models import (
     ANONYMISED,
@@ -271,8 +274,19 @@ def record_visit(
             raise InvalidRequest(_("Tick at least one missing document, or describe what is missing."))
         locked.missing_items.set(found)
         items = sorted(i.pk for i in found)
-        locked.return_code = _unused_code()
-        fields.append("return_code")
+        # The citizen's missing-documents notice (补正材料一次性告知书), as a desk gives one: its code
+        # gives a priority ticket at the kiosk, and is the visit's return code too.
+        notice = notice_services.issue_visit_notice(
+            site=locked.site,
+            business_type=locked.business_type,
+            officer=who.user,
+            item_ids=items,
+            note=locked.outcome_note,
+            now=now,
+        )
+        locked.notice = notice
+        locked.return_code = notice.code
+        fields += ["notice", "return_code"]
     if locked.status in VisitRequest.CLOSED:
         locked.closed_at = now
         fields.append("closed_at")
@@ -283,7 +297,7 @@ def record_visit(
         kind=OutreachEvent.Kind.VISITED,
         who=who,
         request=locked,
-        data={"outcome": outcome, "items": items},
+        data={"outcome": outcome, "items": items, **({"notice": locked.notice_id} if locked.notice_id else {})},
         at=now,
     )
     if case is not None and outcome == "done":
@@ -397,6 +411,8 @@ def _set_case_status(case: DocumentCase, status: str, *, who: Who, now: dt.datet
     if status == DocumentCase.Status.READY:
         case.ready_at = now
         fields.append("ready_at")
+        # "Ready" by text, after the commit, when the site's notifier sends and a number was left.
+        transaction.on_commit(partial(notify.document_ready, case.ticket_id, case.code), robust=True)
     if status in DocumentCase.CLOSED:
         case.closed_at = now
         fields.append("closed_at")
@@ -506,7 +522,15 @@ def _issue_for_code(*, site: Site, code: str, actor: queue.Actor, now: dt.dateti
     assert visit is not None
     if visit.return_ticket_id is not None:
         raise InvalidTransition(_("A ticket was already taken with this code."))
-    issued = queue.issue_ticket(site=site, prefix=visit.business_type.prefix, actor=actor, priority=True, now=now)
+    # A visit's notice is redeemed like any notice (once, whichever kiosk box the code was typed in).
+    issued = queue.issue_ticket(
+        site=site,
+        prefix=visit.business_type.prefix,
+        actor=actor,
+        priority=True,
+        notice_code=visit.return_code if visit.notice_id is not None else None,
+        now=now,
+    )
     visit.return_ticket = issued.ticket
     visit.save(update_fields=["return_ticket"])
     _event(site=site, kind=OutreachEvent.Kind.RETURNED, who=who, request=visit, data={"ticket": issued.ticket.number})

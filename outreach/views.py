@@ -74,7 +74,9 @@ def request_page(request: HttpRequest, site: str) -> HttpResponse:
 
 @require_GET
 def status_page(request: HttpRequest, code: str) -> HttpResponse:
-    found = VisitRequest.objects.select_related("site", "business_type").filter(code=normalize_code(code)).first()
+    found = (
+        VisitRequest.objects.select_related("site", "business_type", "notice").filter(code=normalize_code(code)).first()
+    )
     if found is None:
         raise Http404
     checklist = (
@@ -99,7 +101,8 @@ def status_page(request: HttpRequest, code: str) -> HttpResponse:
             "officers": selectors.police_numbers(found),
             "decline_reason": found.decline_reason,
             "missing_items": list(found.missing_items.all()),
-            "return_code": found.return_code if found.return_ticket_id is None else None,
+            "return_code": found.open_return_code,
+            "notice": found.notice,
             "checklist": checklist,
         },
     )
@@ -272,11 +275,16 @@ def route_sheet(request: HttpRequest, site: Site, day: str) -> HttpResponse:
     days = selectors.route(site, date, 1)
     visits = days[0].visits if days else []
     services.log_details_viewed(requests=visits, who=_who(request), page="route_sheet")
-    return render(
-        request,
-        "outreach/route_sheet.html",
-        {"site": site, "day": date, "stops": [(v, [label for _pk, label in _checklist_items(v)]) for v in visits]},
-    )
+    numbers = selectors.public_police_numbers(u.pk for v in visits for u in v.officers.all())
+    stops = [
+        (
+            v,
+            [label for _pk, label in _checklist_items(v)],
+            [numbers[u.pk] for u in sorted(v.officers.all(), key=lambda u: u.pk) if u.pk in numbers],
+        )
+        for v in visits
+    ]
+    return render(request, "outreach/route_sheet.html", {"site": site, "day": date, "stops": stops})
 
 
 @require_POST

@@ -63,3 +63,10 @@ def outreach_supervision_link(site: Site, active: str = "") -> dict[str, Any]:
     """The supervision pages' link to outreach figures, with the count of overdue requests."""
     today = local_today(site, timezone.now())
     return {"site": site, "active": active, "overdue": selectors.overdue(site, today).count()}
+
+
+@register.inclusion_tag("outreach/_checklist_sessions.html")
+def outreach_sessions_list(site: Site) -> dict[str, Any]:
+    """The coming mobile service sessions on the public checklist index, as the kiosk lists them."""
+    today = local_today(site, timezone.now())
+    return {"site": site, "sessions": list(selectors.upcoming_sessions(site, today))}

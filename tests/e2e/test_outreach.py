@@ -140,6 +140,13 @@ def test_an_officer_reorders_the_route_and_records_a_visit(
     expect(citizen.locator("[data-field=return_code]")).to_have_text(first.return_code)
     expect(citizen.locator(".or-window")).to_contain_text("近期免冠照片")
     assert_accessible(citizen)
+    # The missing-documents notice written at the visit (补正材料一次性告知书), printable like a desk's.
+    citizen.locator("[data-field=notice_link]").click()
+    expect(citizen.locator("h1.notice-title")).to_contain_text("补正材料一次性告知书")
+    expect(citizen.locator(".notice-items")).to_contain_text("近期免冠照片")
+    expect(citizen.locator("[data-field=source]")).to_have_text("上门服务")
+    assert "王秀英" not in citizen.content()
+    assert_accessible(citizen)
     assert second.pk != first.pk
 
 
