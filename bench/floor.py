@@ -91,8 +91,8 @@ class Job:
             return "-", "-"
         ratio = c.rps / f.rps
         ok: bool | None = None
-        if self.target.startswith(">="):
-            ok = ratio >= float(self.target.split()[1].rstrip("x"))
+        if m := re.match(r">= ([\d.]+)x", self.target):
+            ok = ratio >= float(m.group(1))
             if "p99" in self.target:
                 ok = ok and c.p99 <= f.p99
         elif self.target.startswith("p50"):
