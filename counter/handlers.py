@@ -8,7 +8,8 @@ are synchronous, so this handler builds the chain in sync mode — as under
 WSGI — and runs the whole request (signals, middleware, view) in one call on
 one of a few long-lived threads. Their database connections persist (SQLite)
 or come from the pool (PostgreSQL). It costs the server about a third less
-CPU per API request (README "Benchmark").
+CPU per API request (README "Benchmark"). The hot public reads go shorter
+still when nothing changed since their last answer: queueing/readcache.py.
 
 Given up against Django's handler: a request is not cancelled when its client
 disconnects half-way (Counter's requests take milliseconds). WebSockets are
@@ -29,7 +30,7 @@ from django.db import close_old_connections
 from django.http import FileResponse, HttpResponseBase
 from django.urls import set_script_prefix
 
-from queueing import broadcast
+from queueing import broadcast, readcache
 
 
 class PooledASGIHandler(ASGIHandler):
@@ -49,9 +50,20 @@ class PooledASGIHandler(ASGIHandler):
         loop = asyncio.get_running_loop()
         broadcast.remember_loop(loop)  # live updates from worker threads go to this loop
         try:
+            key = readcache.replay_key(scope)
+            if key is not None:
+                # A hot read answered before: one query for its ETag instead of the whole path.
+                kept = await loop.run_in_executor(self._threads, readcache.replay, key, scope)
+                if kept is not None:
+                    status, headers, body = kept
+                    await send({"type": "http.response.start", "status": status, "headers": headers})
+                    await send({"type": "http.response.body", "body": body})
+                    return
             # run_in_executor, not sync_to_async: no context is copied in, so
             # each thread keeps its own (thread-local) database connection.
             response = await loop.run_in_executor(self._threads, self._respond, scope, body_file)
+            if key is not None:
+                readcache.remember(key, response)
             try:
                 await self.send_response(response, send)
             finally:
