@@ -182,11 +182,11 @@ def counter_step(server: Server, *args: str) -> dict[str, Any]:
 
 # --- wrk -------------------------------------------------------------------------
 
-_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
 def _ms(text: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
     return float(number) * _UNITS[unit]
 
 
@@ -197,7 +197,7 @@ def parse_wrk(output: str) -> WrkResult:
     if m := re.search(r"(\d+) requests in", output):
         r.requests = int(m.group(1))
     for pct, attr in (("50", "p50"), ("99", "p99")):
-        if m := re.search(rf"^\s+{pct}%\s+([\d.]+(?:us|ms|s))$", output, re.M):
+        if m := re.search(rf"^\s+{pct}%\s+([\d.]+(?:us|ms|s|m))\s*$", output, re.M):
             setattr(r, attr, _ms(m.group(1)))
     if m := re.search(r"Non-2xx or 3xx responses: (\d+)", output):
         r.non2xx = int(m.group(1))

@@ -26,17 +26,43 @@ from django.conf import settings
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.core.handlers.base import BaseHandler
+from django.core.handlers.exception import convert_exception_to_response
 from django.db import close_old_connections
 from django.http import FileResponse, HttpResponseBase
 from django.urls import set_script_prefix
+from django.utils.module_loading import import_string
 
 from queueing import broadcast, readcache
+
+API_PREFIX = "/api/v1/"
+
+
+class MiddlewareChain(BaseHandler):
+    """The same views behind another list of (synchronous) middleware: the API's short chain."""
+
+    def __init__(self, paths: list[str]) -> None:
+        self._view_middleware: list[Any] = []
+        self._template_response_middleware: list[Any] = []
+        self._exception_middleware: list[Any] = []
+        handler = convert_exception_to_response(self._get_response)  # type: ignore[attr-defined]
+        for path in reversed(paths):  # as BaseHandler.load_middleware, sync only
+            instance = import_string(path)(handler)
+            if hasattr(instance, "process_view"):
+                self._view_middleware.insert(0, instance.process_view)
+            if hasattr(instance, "process_template_response"):
+                self._template_response_middleware.append(instance.process_template_response)
+            if hasattr(instance, "process_exception"):
+                self._exception_middleware.append(instance.process_exception)
+            handler = convert_exception_to_response(instance)
+        self._middleware_chain = handler
 
 
 class PooledASGIHandler(ASGIHandler):
     def __init__(self) -> None:
         super().__init__()
         self.load_middleware(is_async=False)
+        self._api = MiddlewareChain(settings.COUNTER_API_MIDDLEWARE)
         self._threads = ThreadPoolExecutor(max_workers=settings.COUNTER_HTTP_THREADS, thread_name_prefix="http")
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -78,7 +104,11 @@ class PooledASGIHandler(ASGIHandler):
             if request is None:
                 assert error_response is not None  # Django returns one or the other
                 return error_response
-            response = self.get_response(request)
+            if request.path.startswith(API_PREFIX) and settings.SESSION_COOKIE_NAME not in request.COOKIES:
+                # Kiosks, phones, displays and desk devices: no session to read (settings.COUNTER_API_MIDDLEWARE).
+                response = self._api.get_response(request)
+            else:
+                response = self.get_response(request)
         finally:
             # Hand a pooled connection back (or drop a broken one) on this thread;
             # request_finished may run on another.

@@ -164,3 +164,49 @@ async def test_the_handler_replays_a_kept_answer_until_a_write(site: Site, desk:
         # A signed-in page's request always takes the full path, with its session.
         await asgi_get(app, TYPES, [(b"cookie", b"sessionid=abc")])
         assert full_path.call_count == 7
+
+
+# --- The API's short middleware chain -------------------------------------------------------
+
+
+async def asgi_post(app: PooledASGIHandler, url: str, headers: list[tuple[bytes, bytes]]) -> Any:
+    headers = [(b"host", b"localhost"), (b"content-type", b"application/json"), *headers]
+    return await HttpCommunicator(app, "POST", url, body=b"{}", headers=headers).get_response(timeout=10)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.asyncio
+async def test_api_requests_without_a_session_take_the_short_chain(desk: Desk, officer: Any) -> None:
+    from asgiref.sync import sync_to_async
+
+    token = await sync_to_async(services.create_desk_token)(desk=desk)
+    client = Client()
+    await sync_to_async(client.force_login)(officer)
+    session = client.cookies["sessionid"].value.encode()
+    app = PooledASGIHandler()
+    call = "/api/v1/sites/hall/desks/1/call-next/"
+    with mock.patch.object(app._api, "get_response", wraps=app._api.get_response) as short:
+        # A device: anonymous, through the short chain, with the same security headers as any page.
+        answer = await asgi_post(app, call, [(b"authorization", f"Bearer {token}".encode())])
+        assert answer["status"] == 200
+        headers = dict(answer["headers"])
+        assert headers[b"X-Content-Type-Options"] == b"nosniff"
+        assert headers[b"X-Frame-Options"] == b"DENY"
+        assert short.call_count == 1
+        # Neither a session nor a device: 401, in the error shape.
+        refused = await asgi_post(app, call, [])
+        assert refused["status"] == 401
+        assert json.loads(refused["body"])["error"]["code"] == "unauthenticated"
+        assert short.call_count == 2
+        # The desk page's session takes the whole chain: signed in, and still asked for its CSRF token.
+        no_csrf = await asgi_post(app, call, [(b"cookie", b"sessionid=" + session)])
+        assert no_csrf["status"] == 403
+        assert json.loads(no_csrf["body"])["error"]["code"] == "forbidden"
+        csrf = b"c" * 32
+        signed = await asgi_post(
+            app,
+            call,
+            [(b"cookie", b"sessionid=" + session + b"; csrftoken=" + csrf), (b"x-csrftoken", csrf)],
+        )
+        assert signed["status"] == 200, signed["body"]
+        assert short.call_count == 2
