@@ -50,7 +50,6 @@ def business_types(request: HttpRequest, site: str) -> HttpResponse:
         ("business-types", site_obj.pk),
         readcache.etag_for(site_obj),
         lambda: _business_types(site_obj),
-        tz=site_obj.tz,
     )
 
 
@@ -139,7 +138,7 @@ def ticket_status(request: HttpRequest, token: str) -> HttpResponse:
     ticket = get_ticket(token)
     # Phones poll their ticket: one answer per site version and ticket state (queueing/readcache.py).
     etag = readcache.etag_for(ticket.site, ticket.status, ticket.recalls)
-    return readcache.answer(request, ("ticket", ticket.pk), etag, lambda: ticket_out(ticket), tz=ticket.site.tz)
+    return readcache.answer(request, ("ticket", ticket.pk), etag, lambda: ticket_out(ticket))
 
 
 @router.post("/tickets/{token}/cancel/", response={200: TicketOut, **ERRORS}, tags=["phone"])
@@ -164,7 +163,6 @@ def snapshot(request: HttpRequest, site: str) -> HttpResponse:
         ("snapshot", site_obj.pk),
         readcache.etag_for(site_obj),
         lambda: snapshot_out(site_obj, timezone.now()),
-        tz=site_obj.tz,
     )
 
 

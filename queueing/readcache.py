@@ -8,7 +8,7 @@ kept, already rendered, under a key made of everything it depends on:
 - the site's version (read fresh on every request: another worker may have
   written), and for a ticket its status and recalls;
 - the language (labels, desk names, refusals are translated);
-- the current minute in the site's time zone: the service day, opening hours,
+- the current minute: the service day, opening hours,
   breaks and booked slots move answers without a write, and so do edits made
   in the admin, which bump no version. They show within a minute, as on a
   screen that reloads.
@@ -20,9 +20,9 @@ browsers ask every time (they may keep the body, never use it unasked).
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
@@ -31,7 +31,7 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connection
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified, parse_cookie
-from django.utils import timezone, translation
+from django.utils import translation
 from ninja.renderers import JSONRenderer
 
 from queueing.models import Site, Ticket
@@ -75,11 +75,12 @@ answers = Answers()
 
 def etag_for(site: Site, *parts: object) -> str:
     """What the answer depends on, as a strong ETag (see the module's docstring)."""
-    return make_etag(site.version, parts, translation.get_language() or "", site.tz)
+    return make_etag(site.version, parts, translation.get_language() or "")
 
 
-def make_etag(version: int, parts: Sequence[object], language: str, tz: dt.tzinfo) -> str:
-    minute = timezone.localtime(timezone.now(), tz).strftime("%Y%m%d%H%M")
+def make_etag(version: int, parts: Sequence[object], language: str) -> str:
+    # Minutes since the epoch: every time zone's day and hours begin on one of them.
+    minute = str(int(time.time() // 60))
     return '"' + "-".join([str(version), *(str(p) for p in parts), language, minute]) + '"'
 
 
@@ -90,7 +91,7 @@ def etag_matches(header: str | None, etag: str) -> bool:
     return header.strip() == "*" or etag in (tag.strip().removeprefix("W/") for tag in header.split(","))
 
 
-def answer(request: HttpRequest, key: Hashable, etag: str, build: Callable[[], Any], *, tz: dt.tzinfo) -> HttpResponse:
+def answer(request: HttpRequest, key: Hashable, etag: str, build: Callable[[], Any]) -> HttpResponse:
     """304 when the client has this answer, else the kept rendering, else `build()` rendered and kept.
 
     `build` returns what the endpoint would have returned (schemas); it is dumped
@@ -112,7 +113,7 @@ def answer(request: HttpRequest, key: Hashable, etag: str, build: Callable[[], A
     response["ETag"] = etag
     response["Cache-Control"] = CACHE_CONTROL
     # What the handler needs to answer the same request again without Django (replay()).
-    response._readcache = (etag, translation.get_language() or "", tz)  # type: ignore[attr-defined]
+    response._readcache = (etag, translation.get_language() or "")  # type: ignore[attr-defined]
     return response
 
 
@@ -142,7 +143,6 @@ _NOT_MODIFIED_DROPS = frozenset({b"content-length", b"content-type"})
 class Replay:
     etag: str
     language: str
-    tz: dt.tzinfo
     headers: list[tuple[bytes, bytes]]
     body: bytes
 
@@ -174,9 +174,9 @@ def remember(key: tuple[Any, ...], response: Any) -> None:
     meta = getattr(response, "_readcache", None)
     if meta is None or response.status_code != 200 or response.cookies:
         return
-    etag, language, tz = meta
+    etag, language = meta
     headers = [(k.encode("latin-1"), str(v).encode("latin-1")) for k, v in response.items()]
-    replays.put(key, Replay(etag, language, tz, headers, bytes(response.content)))
+    replays.put(key, Replay(etag, language, headers, bytes(response.content)))
 
 
 def replay(key: tuple[Any, ...], scope: dict[str, Any]) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
@@ -197,7 +197,7 @@ def replay(key: tuple[Any, ...], scope: dict[str, Any]) -> tuple[int, list[tuple
         close_old_connections()
     if parts is None:
         return None
-    etag = make_etag(parts[0], parts[1:], kept.language, kept.tz)
+    etag = make_etag(parts[0], parts[1:], kept.language)
     if etag != kept.etag:
         return None
     inm = next((v.decode("latin-1") for k, v in scope.get("headers", ()) if k == b"if-none-match"), "")
