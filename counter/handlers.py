@@ -8,7 +8,8 @@ are synchronous, so this handler builds the chain in sync mode — as under
 WSGI — and runs the whole request (signals, middleware, view) in one call on
 one of a few long-lived threads. Their database connections persist (SQLite)
 or come from the pool (PostgreSQL). It costs the server about a third less
-CPU per API request (README "Benchmark").
+CPU per API request (README "Benchmark"). The hot public reads go shorter
+still when nothing changed since their last answer: queueing/readcache.py.
 
 Given up against Django's handler: a request is not cancelled when its client
 disconnects half-way (Counter's requests take milliseconds). WebSockets are
@@ -25,17 +26,43 @@ from django.conf import settings
 from django.core import signals
 from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
+from django.core.handlers.base import BaseHandler
+from django.core.handlers.exception import convert_exception_to_response
 from django.db import close_old_connections
 from django.http import FileResponse, HttpResponseBase
 from django.urls import set_script_prefix
+from django.utils.module_loading import import_string
 
-from queueing import broadcast
+from queueing import broadcast, readcache
+
+API_PREFIX = "/api/v1/"
+
+
+class MiddlewareChain(BaseHandler):
+    """The same views behind another list of (synchronous) middleware: the API's short chain."""
+
+    def __init__(self, paths: list[str]) -> None:
+        self._view_middleware: list[Any] = []
+        self._template_response_middleware: list[Any] = []
+        self._exception_middleware: list[Any] = []
+        handler = convert_exception_to_response(self._get_response)  # type: ignore[attr-defined]
+        for path in reversed(paths):  # as BaseHandler.load_middleware, sync only
+            instance = import_string(path)(handler)
+            if hasattr(instance, "process_view"):
+                self._view_middleware.insert(0, instance.process_view)
+            if hasattr(instance, "process_template_response"):
+                self._template_response_middleware.append(instance.process_template_response)
+            if hasattr(instance, "process_exception"):
+                self._exception_middleware.append(instance.process_exception)
+            handler = convert_exception_to_response(instance)
+        self._middleware_chain = handler
 
 
 class PooledASGIHandler(ASGIHandler):
     def __init__(self) -> None:
         super().__init__()
         self.load_middleware(is_async=False)
+        self._api = MiddlewareChain(settings.COUNTER_API_MIDDLEWARE)
         self._threads = ThreadPoolExecutor(max_workers=settings.COUNTER_HTTP_THREADS, thread_name_prefix="http")
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -49,9 +76,20 @@ class PooledASGIHandler(ASGIHandler):
         loop = asyncio.get_running_loop()
         broadcast.remember_loop(loop)  # live updates from worker threads go to this loop
         try:
+            key = readcache.replay_key(scope)
+            if key is not None:
+                # A hot read answered before: one query for its ETag instead of the whole path.
+                kept = await loop.run_in_executor(self._threads, readcache.replay, key, scope)
+                if kept is not None:
+                    status, headers, body = kept
+                    await send({"type": "http.response.start", "status": status, "headers": headers})
+                    await send({"type": "http.response.body", "body": body})
+                    return
             # run_in_executor, not sync_to_async: no context is copied in, so
             # each thread keeps its own (thread-local) database connection.
             response = await loop.run_in_executor(self._threads, self._respond, scope, body_file)
+            if key is not None:
+                readcache.remember(key, response)
             try:
                 await self.send_response(response, send)
             finally:
@@ -66,7 +104,11 @@ class PooledASGIHandler(ASGIHandler):
             if request is None:
                 assert error_response is not None  # Django returns one or the other
                 return error_response
-            response = self.get_response(request)
+            if request.path.startswith(API_PREFIX) and settings.SESSION_COOKIE_NAME not in request.COOKIES:
+                # Kiosks, phones, displays and desk devices: no session to read (settings.COUNTER_API_MIDDLEWARE).
+                response = self._api.get_response(request)
+            else:
+                response = self.get_response(request)
         finally:
             # Hand a pooled connection back (or drop a broken one) on this thread;
             # request_finished may run on another.

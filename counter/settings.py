@@ -57,6 +57,19 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it turns a locked-out sign-in into its refusal.
     "axes.middleware.AxesMiddleware",
 ]
+# API requests without a session cookie (kiosks, phones, displays, desk devices) take this
+# shorter chain (counter.handlers): no static files, session, messages or sign-in lockout
+# to look at; the request is anonymous. With a session cookie the API takes MIDDLEWARE.
+COUNTER_API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "queueing.middleware.ApiErrorMiddleware",
+    "queueing.middleware.AnonymousApiMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
 
 ROOT_URLCONF = "counter.urls"
 ASGI_APPLICATION = "counter.asgi.application"

@@ -5,17 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Router
 from ninja.responses import Status
 
-from queueing import ratelimit, redeemers, screens, selectors, services
+from queueing import ratelimit, readcache, redeemers, screens, selectors, services
 from queueing.apikit import ERRORS, IDEMPOTENCY_KEY_MAX, add_links, desk_and_actor, get_site, get_ticket
 from queueing.auth import desk_auth
 from queueing.errors import InvalidRequest, NotFound
-from queueing.models import Desk, HelpRequest, Reason, Ticket
+from queueing.models import Desk, HelpRequest, Reason, Site, Ticket
 from queueing.schemas import (
     UNREAD,
     BusinessTypeOut,
@@ -41,9 +41,19 @@ router = Router()
 
 
 @router.get("/sites/{site}/business-types/", response={200: list[BusinessTypeOut], **ERRORS}, tags=["kiosk"])
-def business_types(request: HttpRequest, site: str) -> list[BusinessTypeOut]:
+def business_types(request: HttpRequest, site: str) -> HttpResponse:
     """Active business types in the site's order, with waiting counts and estimated waits."""
     site_obj = get_site(site)
+    # Kiosks poll this all day: one answer per site version (queueing/readcache.py).
+    return readcache.answer(
+        request,
+        ("business-types", site_obj.pk),
+        readcache.etag_for(site_obj),
+        lambda: _business_types(site_obj),
+    )
+
+
+def _business_types(site_obj: Site) -> list[BusinessTypeOut]:
     now = timezone.now()
     return [
         BusinessTypeOut(
@@ -124,8 +134,11 @@ def issue(request: HttpRequest, site: str, payload: IssueIn) -> Status[TicketOut
 
 
 @router.get("/tickets/{token}/", response={200: TicketOut, **ERRORS}, tags=["phone"])
-def ticket_status(request: HttpRequest, token: str) -> TicketOut:
-    return ticket_out(get_ticket(token))
+def ticket_status(request: HttpRequest, token: str) -> HttpResponse:
+    ticket = get_ticket(token)
+    # Phones poll their ticket: one answer per site version and ticket state (queueing/readcache.py).
+    etag = readcache.etag_for(ticket.site, ticket.status, ticket.recalls)
+    return readcache.answer(request, ("ticket", ticket.pk), etag, lambda: ticket_out(ticket))
 
 
 @router.post("/tickets/{token}/cancel/", response={200: TicketOut, **ERRORS}, tags=["phone"])
@@ -141,9 +154,16 @@ def ticket_cancel(request: HttpRequest, token: str) -> TicketOut:
 
 
 @router.get("/sites/{site}/snapshot/", response={200: SnapshotOut, **ERRORS}, tags=["display"])
-def snapshot(request: HttpRequest, site: str) -> SnapshotOut:
+def snapshot(request: HttpRequest, site: str) -> HttpResponse:
     """Desks with their ticket in hand and state, waiting per business type, recent calls."""
-    return snapshot_out(get_site(site), timezone.now())
+    site_obj = get_site(site)
+    # Every lobby screen reloads it after a gap or a restart: one answer per site version.
+    return readcache.answer(
+        request,
+        ("snapshot", site_obj.pk),
+        readcache.etag_for(site_obj),
+        lambda: snapshot_out(site_obj, timezone.now()),
+    )
 
 
 @router.get("/sites/{site}/reasons/", response={200: list[ReasonOut], **ERRORS}, tags=["desk"])

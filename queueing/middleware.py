@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from importlib import import_module
 
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
@@ -73,3 +76,26 @@ class ApiErrorMiddleware:
         if original is not None and original.has_header("Allow"):
             response["Allow"] = original["Allow"]
         return response
+
+
+class AnonymousApiMiddleware:
+    """The API's requests without a session cookie: an anonymous user, without a session lookup.
+
+    Stands in for SessionMiddleware and AuthenticationMiddleware in the API's short chain
+    (settings.COUNTER_API_MIDDLEWARE): with no cookie there is no session to read, and
+    the endpoints that take a session (desk actions, staff lists) answer 401 as they would.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self._session_store = import_module(settings.SESSION_ENGINE).SessionStore
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request.session = self._session_store(None)
+        request.user = AnonymousUser()
+
+        async def auser() -> AnonymousUser:
+            return AnonymousUser()
+
+        request.auser = auser
+        return self.get_response(request)
