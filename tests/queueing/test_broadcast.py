@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from notices.models import ChecklistVersion
 from queueing import broadcast, selectors, services
-from queueing.models import Desk, Site, Ticket
+from queueing.models import Desk, Event, Site, Ticket
 from queueing.schemas import waiting_out
 
 Issue = Callable[..., Ticket]
@@ -59,3 +59,21 @@ def test_a_desks_message_built_from_its_events_equals_the_one_read_afresh(site: 
     assert called is not None
     desk.refresh_from_db()
     assert broadcast.desk_state_payload(desk, called) == broadcast.desk_state_payload(desk)
+
+
+def test_the_hand_is_known_from_calls_and_finishes_and_read_after_anything_else(site: Site, desk: Desk) -> None:
+    kinds = Event.Kind
+    called, requeued = Ticket(pk=1), Ticket(pk=2)
+
+    def event(kind: str, ticket: Ticket | None) -> Event:
+        return Event(site=site, desk=desk, ticket=ticket, kind=kind, version=1)
+
+    # A requeue at the desk leaves its hand as the call left it.
+    assert broadcast._tickets_in_hand([event(kinds.TICKET_CALLED, called), event(kinds.TICKET_REQUEUED, requeued)]) == {
+        desk.pk: called
+    }
+    assert broadcast._tickets_in_hand([event(kinds.TICKET_CALLED, called), event(kinds.TICKET_NO_SHOW, called)]) == {
+        desk.pk: None
+    }
+    # A day change (or another app's event) says nothing certain: the hand is read.
+    assert broadcast._tickets_in_hand([event(kinds.TICKET_CALLED, called), event(kinds.TICKET_EXPIRED, called)]) == {}
