@@ -303,6 +303,7 @@ _pending: deque[Write] = deque()
 _pending_lock = threading.Lock()
 # A burst's writes are built together, up to this many at a time.
 MAX_BATCH = 100
+_flush_queued = False  # a _flush is submitted and has not started taking writes yet
 
 
 def publish(*, site_id: int, version: int, events: list[Event]) -> None:
@@ -317,8 +318,14 @@ def publish(*, site_id: int, version: int, events: list[Event]) -> None:
     load the cost of the broadcasts then grows with the bursts, not with the
     writes.
     """
+    global _flush_queued
     with _pending_lock:
         _pending.append(Write(site_id, version, tuple(events)))
+        # A flush already queued (not yet taking writes) will take this one too: waking the
+        # broadcast thread once per burst, not once per write, spares every request the hand-over.
+        if _flush_queued:
+            return
+        _flush_queued = True
     _submit(_flush)
 
 
@@ -338,8 +345,10 @@ def _flush() -> None:
     # one's writes). Looping here rather than submitting another flush: a management command
     # that ends while its last writes are being sent would be refused a new task (the
     # interpreter is exiting) and lose them; this thread is joined at exit and finishes.
+    global _flush_queued
     while True:
         with _pending_lock:
+            _flush_queued = False  # from here on a new write needs a flush of its own, or this loop takes it
             batch = [_pending.popleft() for _ in range(min(len(_pending), MAX_BATCH))]
         if not batch:
             return
