@@ -18,6 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, Protocol
 
 from django.conf import settings as django_settings
+from django.db.models import Q
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
@@ -156,7 +157,7 @@ def queue_alerts(events: list[Any]) -> list[tuple[str, dict[str, Any]]]:
     Registered with the queue's broadcast (`queueing.broadcast.add_messages`), which runs after
     every committed write and off the request; it adds no socket message of its own.
     """
-    from appointments.models import Booking
+    from appointments.models import Booking, BookingSettings
     from queueing import selectors
     from queueing.models import Event
 
@@ -164,22 +165,34 @@ def queue_alerts(events: list[Any]) -> list[tuple[str, dict[str, Any]]]:
     calls = [e for e in events if e.kind == Event.Kind.TICKET_CALLED and e.ticket_id is not None]
     if not calls:
         return []
+    # Only a site whose notifier sends can text anyone: elsewhere a call costs this one small read.
+    sending = set(
+        BookingSettings.objects.filter(
+            site_id__in={e.site_id for e in calls}, notifier=BookingSettings.Notifier.WEBHOOK
+        )
+        .exclude(webhook_url="")
+        .values_list("site_id", flat=True)
+    )
+    calls = [e for e in calls if e.site_id in sending]
+    if not calls:
+        return []
     desks = {e.ticket_id: e.desk for e in calls}
-    for booking in Booking.objects.filter(ticket_id__in=list(desks), phone__isnull=False).select_related(
-        "site", "business_type"
-    ):
-        desk = desks.get(booking.ticket_id)
-        _send_ticket_alert(booking, CALLED, desk=str(desk.number) if desk is not None else "")
-    moved = {(e.site_id, e.ticket.business_type_id) for e in calls if e.ticket is not None}
-    for site_id, type_id in moved:
-        waiting = Booking.objects.filter(
-            site_id=site_id,
-            ticket__business_type_id=type_id,
-            ticket__status="waiting",
-            phone__isnull=False,
-            alerted_near=False,
-        ).select_related("site", "business_type", "ticket__site", "ticket__business_type")
-        for booking in waiting:
+    # One read for both kinds of text (it runs after every call): the called bookings, and the
+    # waiting ones of the queues the calls moved (a called ticket is no longer waiting).
+    wanted = Q(ticket_id__in=list(desks))
+    for site_id, type_id in {(e.site_id, e.ticket.business_type_id) for e in calls if e.ticket is not None}:
+        wanted |= Q(site_id=site_id, ticket__business_type_id=type_id, ticket__status="waiting", alerted_near=False)
+    bookings = list(
+        Booking.objects.filter(wanted, phone__isnull=False).select_related(
+            "site", "business_type", "ticket__site", "ticket__business_type"
+        )
+    )
+    for booking in bookings:
+        if booking.ticket_id in desks:
+            desk = desks[booking.ticket_id]
+            _send_ticket_alert(booking, CALLED, desk=str(desk.number) if desk is not None else "")
+    for booking in bookings:
+        if booking.ticket_id not in desks:
             assert booking.ticket is not None
             # Claimed with a conditional update, so two workers' broadcasts send it once.
             near = selectors.ahead_of(booking.ticket) <= NEAR_AHEAD

@@ -139,7 +139,11 @@ if REDIS_URL:
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for every open phone's count (queueing.phones): the default 300 entries would cull
+    # the counts of a busy day's phones, and their places would no longer be pushed.
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "OPTIONS": {"MAX_ENTRIES": 100_000}}
+    }
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "counter.layers.LobbyChannelLayer",

@@ -18,6 +18,7 @@ not once per socket.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 import threading
@@ -31,11 +32,13 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from notices.models import ChecklistVersion
 from queueing import phones, selectors
-from queueing.models import Desk, Event, Site, Ticket
+from queueing.models import BusinessType, Desk, Event, Site, Ticket
+from queueing.schemas import UNREAD
 
 log = logging.getLogger(__name__)
 
@@ -133,11 +136,24 @@ def desk_part(state: dict[str, Any]) -> dict[str, Any]:
     return {**state["desk"], "officer": None}
 
 
-def waiting_part(site: Site) -> list[dict[str, Any]]:
-    """The waiting counts and estimates of every business type, as the snapshot's `waiting`."""
-    from queueing.schemas import waiting_out
+def waiting_part(site: Site, overview: list[selectors.BusinessTypeOverview] | None = None) -> list[dict[str, Any]]:
+    """The waiting counts and estimates of every business type, as the snapshot's `waiting`.
 
-    return [row.model_dump() for row in waiting_out(site, site.service_day(timezone.now()))]
+    Written out by hand, not through `WaitingOut`: it runs after every write (a test holds the two equal).
+    """
+    if overview is None:
+        overview = selectors.business_type_overview(site=site, day=site.service_day(timezone.now()))
+    return [
+        {
+            "business_type": o.business_type.prefix,
+            "name": o.business_type.name,
+            "name_en": o.business_type.name_en,
+            "waiting": o.waiting,
+            "open_desks": o.open_desks,
+            "estimated_wait_minutes": o.estimated_wait_minutes,
+        }
+        for o in overview
+    ]
 
 
 def help_payload(site: Site) -> dict[str, Any]:
@@ -187,10 +203,87 @@ def ticket_payload(ticket: Ticket, *, ahead: int | None = None, estimate: int | 
     return {"type": "ticket", "ticket": ticket_out(ticket, ahead=ahead, estimate=estimate).model_dump()}
 
 
-def desk_state_payload(desk: Desk) -> dict[str, Any]:
+def place_payload(
+    ticket: Ticket,
+    *,
+    site: Site,
+    ahead: int,
+    estimate: int,
+    business_type: BusinessType,
+    checklist_number: int | None,
+    status_label: str,
+) -> dict[str, Any]:
+    """A waiting ticket's message after its place moved: `ticket_payload`'s dict, written out by hand.
+
+    A move tells up to PUSH_AHEAD phones at once, so each must cost no query and no schema render
+    (a test holds the two equal). A ticket that was called before (it may have a notice) or moved
+    to another type (its checklist link is looked up) takes the full render, with its reads.
+    """
+    if ticket.called_at is not None or ticket.business_type_id != ticket.issued_business_type_id:
+        ticket.site = site
+        return ticket_payload(ticket, ahead=ahead, estimate=estimate)
+    checklist = f"/notices/{site.slug}/{business_type.prefix}/?v={checklist_number}" if checklist_number else None
+    return {
+        "type": "ticket",
+        "ticket": {
+            "number": ticket.number,
+            "token": ticket.token,
+            "status": ticket.status,
+            "status_label": status_label,
+            "priority": ticket.priority,
+            "priority_source": ticket.priority_source,
+            "appointment": ticket.appointment_start is not None,
+            "appointment_start": ticket.appointment_start,
+            "business_type": business_type.prefix,
+            "business_type_name": business_type.name,
+            "business_type_name_en": business_type.name_en,
+            "ahead": ahead,
+            "estimated_wait_minutes": estimate,
+            "desk": None,
+            "desk_name": None,
+            "recalls": ticket.recalls,
+            "service_day": ticket.service_day,
+            "issued_at": ticket.issued_at,
+            "called_at": None,
+            "started_at": ticket.started_at,
+            "finished_at": ticket.finished_at,
+            "url": f"/t/{ticket.token}/",
+            "checklist_url": checklist,
+            "notice": None,
+        },
+    }
+
+
+def desk_state_payload(desk: Desk, in_hand: Ticket | None = UNREAD) -> dict[str, Any]:
     from queueing.schemas import desk_action_out
 
-    return {"type": "desk", **desk_action_out(desk).model_dump()}
+    return {"type": "desk", **desk_action_out(desk, in_hand).model_dump()}
+
+
+# What a desk's ticket event says of its hand afterwards: this ticket is in it, or it is empty.
+HAND_TAKEN = {Event.Kind.TICKET_CALLED, Event.Kind.TICKET_RECALLED, Event.Kind.TICKET_STARTED}
+HAND_FREED = {Event.Kind.TICKET_COMPLETED, Event.Kind.TICKET_NO_SHOW, Event.Kind.TICKET_TRANSFERRED}
+# Events of a desk that leave its hand as it was.
+HAND_KEPT = {Event.Kind.TICKET_REQUEUED, Event.Kind.TICKET_PRIORITISED, *DESK_STATE_KINDS, *HELP_KINDS}
+
+
+def _tickets_in_hand(events: list[Event]) -> dict[int, Ticket | None]:
+    """Each desk's ticket in hand after these events, where they tell it (the rest are read).
+
+    A call, recall or start puts its ticket in the hand; a completion, no-show or transfer
+    empties it. Any other kind of event of the desk (a day change, another app's) leaves it unknown.
+    """
+    hands: dict[int, Ticket | None] = {}
+    for event in events:
+        if event.desk_id is None or event.kind in HAND_KEPT:
+            continue
+        if event.kind in HAND_TAKEN and event.ticket is not None:
+            hands[event.desk_id] = event.ticket
+        elif event.kind in HAND_FREED:
+            hands[event.desk_id] = None
+        else:
+            hands.pop(event.desk_id, None)
+    return hands
 
 
 # --- Publishing -------------------------------------------------------------------
@@ -210,6 +303,7 @@ _pending: deque[Write] = deque()
 _pending_lock = threading.Lock()
 # A burst's writes are built together, up to this many at a time.
 MAX_BATCH = 100
+_flush_queued = False  # a _flush is submitted and has not started taking writes yet
 
 
 def publish(*, site_id: int, version: int, events: list[Event]) -> None:
@@ -224,8 +318,14 @@ def publish(*, site_id: int, version: int, events: list[Event]) -> None:
     load the cost of the broadcasts then grows with the bursts, not with the
     writes.
     """
+    global _flush_queued
     with _pending_lock:
         _pending.append(Write(site_id, version, tuple(events)))
+        # A flush already queued (not yet taking writes) will take this one too: waking the
+        # broadcast thread once per burst, not once per write, spares every request the hand-over.
+        if _flush_queued:
+            return
+        _flush_queued = True
     _submit(_flush)
 
 
@@ -245,8 +345,10 @@ def _flush() -> None:
     # one's writes). Looping here rather than submitting another flush: a management command
     # that ends while its last writes are being sent would be refused a new task (the
     # interpreter is exiting) and lose them; this thread is joined at exit and finishes.
+    global _flush_queued
     while True:
         with _pending_lock:
+            _flush_queued = False  # from here on a new write needs a flush of its own, or this loop takes it
             batch = [_pending.popleft() for _ in range(min(len(_pending), MAX_BATCH))]
         if not batch:
             return
@@ -301,9 +403,12 @@ def _publish(writes: list[Write]) -> None:
     group = site_group(site.pk)
     by_version = {write.version: write.events for write in writes}
     desks = {event.desk.pk: event.desk for event in events if event.desk is not None}
-    desk_states = {pk: desk_state_payload(desk) for pk, desk in desks.items()}
+    hands = _tickets_in_hand(events)
+    desk_states = {pk: desk_state_payload(desk, hands.get(pk, UNREAD)) for pk, desk in desks.items()}
     desk_parts = {pk: desk_part(state) for pk, state in desk_states.items()}
     waiting: list[dict[str, Any]] | None = None
+    # Read once for the batch: the frames' counts and the estimates of the phones told below.
+    overview: list[selectors.BusinessTypeOverview] | None = None
     snapshot: dict[str, Any] | None = None
     outbox: list[tuple[str, dict[str, Any]]] = []
     for version, own in by_version.items():
@@ -312,7 +417,8 @@ def _publish(writes: list[Write]) -> None:
         # Open desks change every business type's estimate, so a desk's state change counts too.
         counts_changed = any(event.ticket is not None or event.kind in DESK_STATE_KINDS for event in own)
         if counts_changed and waiting is None:
-            waiting = waiting_part(site)
+            overview = selectors.business_type_overview(site=site, day=site.service_day(timezone.now()))
+            waiting = waiting_part(site, overview)
         if any(event.kind == Event.Kind.TICKET_EXPIRED for event in own):
             # A day change: yesterday's desks, calls and counts all go at once.
             snapshot = snapshot or snapshot_payload(site)
@@ -336,7 +442,7 @@ def _publish(writes: list[Write]) -> None:
     if any(event.ticket is not None for event in events):
         # A desk's ticket in hand is in its desk message already, as the phone shows it.
         in_hand = {state["ticket"]["token"]: state["ticket"] for state in desk_states.values() if state["ticket"]}
-        outbox.extend(_ticket_messages(site, events, in_hand))
+        outbox.extend(_ticket_messages(site, events, in_hand, overview))
     outbox.extend(_help_messages(site, events))
     for builder in EXTRA_MESSAGES:
         outbox.extend(builder(events))
@@ -344,7 +450,10 @@ def _publish(writes: list[Write]) -> None:
 
 
 def _ticket_messages(
-    site: Site, events: list[Event], in_hand: dict[str, dict[str, Any]]
+    site: Site,
+    events: list[Event],
+    in_hand: dict[str, dict[str, Any]],
+    overview: list[selectors.BusinessTypeOverview] | None = None,
 ) -> list[tuple[str, dict[str, Any]]]:
     """The changed tickets' phones, and the phones of tickets whose place moved.
 
@@ -371,16 +480,6 @@ def _ticket_messages(
         if ticket.pk not in issued
         and (ticket.status != Ticket.Status.WAITING or ticket.business_type_id not in moved_types)
     ]
-    day = site.service_day(timezone.now())
-    queues = {
-        type_id: list(
-            selectors.waiting_tickets(site=site, day=day)
-            .filter(business_type_id=type_id)
-            .order_by(*selectors.queue_order())
-            .values_list("token", flat=True)[:PUSH_AHEAD]
-        )
-        for type_id in moved_types
-    }
     # A ticket's own change (called, finished…) always goes out: one or two per write, and the one
     # a phone must never miss. The places behind a move are built only for phones that are open.
     messages = [
@@ -390,25 +489,70 @@ def _ticket_messages(
         )
         for ticket in to_tell
     ]
-    listening = phones.listening([token for queue in queues.values() for token in queue])
-    places = {
-        token: (type_id, ahead)
-        for type_id, queue in queues.items()
-        for ahead, token in enumerate(queue)
-        if listening is None or token in listening
-    }
-    if not places:
+    if not moved_types:
         return messages
-    open_desks = selectors.open_desk_counts(site=site)
-    followed = Ticket.objects.filter(site=site, token__in=list(places)).select_related(
-        "business_type", "site", "checklist_version"
-    )
-    for ticket in sorted(followed, key=lambda t: places[t.token]):
-        type_id, ahead = places[ticket.token]
-        avg = ticket.business_type.avg_handling_minutes
-        estimate = selectors.estimate_minutes(ahead=ahead, avg_minutes=avg, open_desks=open_desks.get(type_id, 0))
-        messages.append((ticket_group(ticket.token), ticket_payload(ticket, ahead=ahead, estimate=estimate)))
+    now = timezone.now()
+    queues = {type_id: _queue_head(site, site.service_day(now), type_id, now) for type_id in sorted(moved_types)}
+    listening = phones.listening([ticket.token for queue in queues.values() for ticket in queue])
+    if overview is None:
+        overview = selectors.business_type_overview(site=site, day=site.service_day(now), include_inactive=True)
+    types = {o.business_type.pk: o for o in overview}
+    waiting_label = str(Ticket.Status.WAITING.label)  # translated once per write, not once per phone
+    for type_id, queue in queues.items():
+        row = types.get(type_id)
+        bt = row.business_type if row is not None else None
+        for ahead, ticket in enumerate(queue):
+            if listening is not None and ticket.token not in listening:
+                continue
+            if row is None or bt is None:  # an inactive type's queue: its estimate is read too
+                ticket.site = site
+                messages.append((ticket_group(ticket.token), ticket_payload(ticket, ahead=ahead)))
+                continue
+            estimate = selectors.estimate_minutes(
+                ahead=ahead, avg_minutes=bt.avg_handling_minutes, open_desks=row.open_desks
+            )
+            payload = place_payload(
+                ticket,
+                site=site,
+                ahead=ahead,
+                estimate=estimate,
+                business_type=bt,
+                checklist_number=vars(ticket).get("checklist_number"),
+                status_label=waiting_label,
+            )
+            messages.append((ticket_group(ticket.token), payload))
     return messages
+
+
+def _queue_head(site: Site, day: dt.date, type_id: int, now: dt.datetime) -> list[Ticket]:
+    """The first PUSH_AHEAD waiting tickets of a type in queue_order(), with their checklist's number.
+
+    One statement in SQL (it runs on every call): the ORM's compilation of queue_order() cost more
+    than reading the rows.
+    """
+    return list(
+        Ticket.objects.raw(
+            f"""
+            SELECT t.*, cv.number AS checklist_number
+            FROM {Ticket._meta.db_table} t
+            LEFT JOIN {ChecklistVersion._meta.db_table} cv ON cv.id = t.checklist_version_id
+            WHERE t.site_id = %s AND t.service_day = %s AND t.status = %s AND t.business_type_id = %s
+            ORDER BY t.priority DESC,
+                CASE WHEN NOT t.priority AND t.appointment_start IS NOT NULL AND t.appointment_start <= %s
+                    THEN 1 ELSE 0 END DESC,
+                t.transferred DESC, t.queued_at, t.id
+            LIMIT %s
+            """,
+            [
+                site.pk,
+                day,
+                Ticket.Status.WAITING,
+                type_id,
+                connection.ops.adapt_datetimefield_value(now),
+                PUSH_AHEAD,
+            ],
+        )
+    )
 
 
 def send(group: str, payload: dict[str, Any]) -> None:

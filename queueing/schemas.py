@@ -217,6 +217,11 @@ class SnapshotOut(Schema):
 # --- Builders ---------------------------------------------------------------
 
 
+# The statuses' (lazy, translated when shown) labels: get_status_display() rebuilds its choices on each call,
+# a cost that counts in a broadcast.
+STATUS_LABELS = dict(Ticket.Status.choices)
+
+
 def ticket_out(ticket: Ticket, *, ahead: int | None = None, estimate: int | None = None) -> TicketOut:
     if ahead is None:
         ahead = selectors.ahead_of(ticket)
@@ -227,7 +232,7 @@ def ticket_out(ticket: Ticket, *, ahead: int | None = None, estimate: int | None
         number=ticket.number,
         token=ticket.token,
         status=ticket.status,
-        status_label=str(ticket.get_status_display()),
+        status_label=str(STATUS_LABELS[ticket.status]),
         priority=ticket.priority,
         priority_source=ticket.priority_source,
         appointment=ticket.appointment_start is not None,

@@ -202,9 +202,10 @@ class IssueFigures:
     last_sequence: int  # today's highest number of the type (0: none yet)
     ahead: int  # waiting tickets a new one would queue behind
     open_desks: int  # open desks that handle the type
+    key_ticket: int | None = None  # the ticket an earlier request with the same Idempotency-Key created
 
 
-def issue_figures(*, business_type: BusinessType, day: dt.date, priority: bool) -> IssueFigures:
+def issue_figures(*, business_type: BusinessType, day: dt.date, priority: bool, key: str | None = None) -> IssueFigures:
     # A priority ticket queues behind the other priority tickets only (queue_order()).
     with connection.cursor() as cursor:
         cursor.execute(
@@ -216,7 +217,8 @@ def issue_figures(*, business_type: BusinessType, day: dt.date, priority: bool) 
                   WHERE t.site_id = %s AND t.service_day = %s AND t.status = %s
                     AND t.business_type_id = %s {"AND t.priority" if priority else ""}),
                 (SELECT COUNT(*) FROM {_DESK_TYPE} dbt INNER JOIN {_DESK} d ON d.id = dbt.desk_id
-                  WHERE dbt.business_type_id = %s AND d.state = %s)
+                  WHERE dbt.business_type_id = %s AND d.state = %s),
+                (SELECT t.id FROM {_TICKET} t WHERE t.site_id = %s AND t.idempotency_key = %s)
             """,
             [
                 business_type.pk,
@@ -227,10 +229,12 @@ def issue_figures(*, business_type: BusinessType, day: dt.date, priority: bool) 
                 business_type.pk,
                 business_type.pk,
                 Desk.State.OPEN,
+                business_type.site_id,
+                key,  # NULL when there is none: it matches no row
             ],
         )
-        last, ahead, desks = cursor.fetchone()
-    return IssueFigures(last_sequence=last or 0, ahead=ahead, open_desks=desks)
+        last, ahead, desks, key_ticket = cursor.fetchone()
+    return IssueFigures(last_sequence=last or 0, ahead=ahead, open_desks=desks, key_ticket=key_ticket)
 
 
 def active_ticket(desk: Desk) -> Ticket | None:

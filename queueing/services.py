@@ -105,11 +105,17 @@ def _bump_version(site: Site) -> list[Event]:
     if pending is None:
         site.version += 1
         Site.objects.filter(pk=site.pk).update(version=site.version)
-        pending = []
-        site._pending_events = pending  # type: ignore[attr-defined]
-        transaction.on_commit(
-            partial(broadcast.publish, site_id=site.pk, version=site.version, events=pending), robust=True
-        )
+        pending = _pending_broadcast(site)
+    return pending
+
+
+def _pending_broadcast(site: Site) -> list[Event]:
+    """The list the transaction's events go into, broadcast with the site's (new) version after the commit."""
+    pending: list[Event] = []
+    site._pending_events = pending  # type: ignore[attr-defined]
+    transaction.on_commit(
+        partial(broadcast.publish, site_id=site.pk, version=site.version, events=pending), robust=True
+    )
     return pending
 
 
@@ -149,17 +155,39 @@ def _record(
 # --- Day change -------------------------------------------------------------
 
 
-def _lock_site(site_id: int, now: dt.datetime) -> Site:
+_SITE_COLUMNS = ", ".join(connection.ops.quote_name(str(f.column)) for f in Site._meta.concrete_fields)
+_LOCK_AND_BUMP = f"UPDATE {Site._meta.db_table} SET version = version + 1 WHERE id = %s RETURNING {_SITE_COLUMNS}"  # noqa: S608
+
+
+def _lock_site(site_id: int, now: dt.datetime, *, bump: bool = False) -> Site:
     """Every write starts by locking its site's row.
 
     One lock order for everything (site, then desk, then tickets) means no
     deadlocks between actions of a site, and the site's `version` then grows in
     commit order. It serialises the writes of one hall, which at a few
     milliseconds each is far more than a hall needs; other halls don't wait.
+
+    `bump`: the caller will record an event (or roll back), so the lock and the
+    version's increment are one statement (an UPDATE locks the row as FOR UPDATE does).
     """
-    site = Site.objects.select_for_update().get(pk=site_id)
+    if bump:
+        site = next(iter(Site.objects.raw(_LOCK_AND_BUMP, [site_id])), None)
+        if site is None:
+            raise Site.DoesNotExist(f"No site {site_id}.")
+        _pending_broadcast(site)
+    else:
+        site = Site.objects.select_for_update().get(pk=site_id)
     _expire_earlier_days(site, now)
     return site
+
+
+def _nothing_written(answer: R) -> R:
+    """A write that locked with `bump` and then changed nothing: its version goes back with it.
+
+    Called last: the transaction takes no statement once it is marked for rollback.
+    """
+    transaction.set_rollback(True)
+    return answer
 
 
 def _expire_earlier_days(site: Site, now: dt.datetime) -> int:
@@ -296,17 +324,23 @@ def _issue(
 ) -> Issued:
     # With the site locked (SQLite: the IMMEDIATE transaction), the max() below
     # cannot hand out one number twice.
-    site = _lock_site(site.pk, now)
+    site = _lock_site(site.pk, now, bump=True)
     bt.site = site
-    if idempotency_key and selectors.key_used(site=site, key=idempotency_key):
+    if notice_code and idempotency_key:
+        # A retry's notice was used by the first request: the key is looked at before the notice.
         existing = selectors.ticket_for_key(site=site, key=idempotency_key)
         if existing is not None:
-            return _issued(existing, created=False)
+            return _nothing_written(_issued(existing, created=False))
     notice = _redeemable_notice(site=site, business_type=bt, code=notice_code, now=now) if notice_code else None
     if notice is not None:
         priority, priority_kind = True, ""  # the return visit's ticket is a priority one, whatever was asked
     today = site.service_day(now)
-    figures = selectors.issue_figures(business_type=bt, day=today, priority=priority)
+    # One statement reads the number, the queue, the desks and whether the key was used already.
+    figures = selectors.issue_figures(business_type=bt, day=today, priority=priority, key=idempotency_key)
+    if figures.key_ticket is not None:
+        existing = selectors.ticket_for_key(site=site, key=idempotency_key or "")
+        if existing is not None:
+            return _nothing_written(_issued(existing, created=False))
     sequence = figures.last_sequence + 1
     ahead = figures.ahead
     estimate = selectors.estimate_minutes(
@@ -415,8 +449,8 @@ def _checklist_shown(*, business_type: BusinessType, number: int | None) -> Chec
 # --- Desk actions -----------------------------------------------------------
 
 
-def _lock_desk(desk: Desk, now: dt.datetime) -> Desk:
-    site = _lock_site(desk.site_id, now)
+def _lock_desk(desk: Desk, now: dt.datetime, *, bump: bool = False) -> Desk:
+    site = _lock_site(desk.site_id, now, bump=bump)
     locked = Desk.objects.select_for_update().get(pk=desk.pk)
     locked.site = site
     return locked
@@ -513,17 +547,15 @@ def _call(
 def call_next(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> Ticket | None:
     """Finish the desk's ticket in hand and call the next one (None: the queue is empty)."""
     now = now or timezone.now()
-    desk = _lock_desk(desk, now)
+    desk = _lock_desk(desk, now, bump=True)
     _require_open(desk)
     current = _lock_active(desk)
     if current is not None:
         _finish(current, desk=desk, actor=actor, now=now)
     handled = list(desk.deskbusinesstype_set.order_by("position").values_list("business_type_id", flat=True))
-    if not handled:
-        return None
-    candidate = _next_for(desk, handled, now)
+    candidate = _next_for(desk, handled, now) if handled else None
     if candidate is None:
-        return None
+        return _nothing_written(None) if current is None else None
     return _call(candidate, desk=desk, actor=actor, now=now)
 
 

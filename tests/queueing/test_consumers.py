@@ -231,8 +231,8 @@ async def test_moves_are_built_only_for_tickets_whose_phone_is_open(site: Site, 
     gone, _ = await connect(f"/ws/v1/tickets/{closed.token}/")
     await gone.disconnect()
     await asyncio.sleep(0.2)  # the disconnect's count is taken back off the event loop
-    built = mock.Mock(wraps=broadcast.ticket_payload)
-    with mock.patch("queueing.broadcast.ticket_payload", built):
+    built = mock.Mock(wraps=broadcast.place_payload)
+    with mock.patch("queueing.broadcast.place_payload", built):
         await sync_to_async(services.call_next)(desk=desk, actor=services.Actor.system())
         await sync_to_async(broadcast.drain)()
         # Of the places behind the call, only the watched one is built...
