@@ -1,7 +1,9 @@
 """Counter's one settings module, driven by the environment (see README "Configuration")."""
 
 import datetime as dt
+import os
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 
@@ -124,6 +126,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and channel layer ----------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL and (_worker := os.environ.get("PYTEST_XDIST_WORKER", "")).startswith("gw"):
+    # Tests run in parallel workers (pytest-xdist: gw0, gw1, …), each on its own Redis database after
+    # REDIS_URL's: every test empties its cache (FLUSHDB), and each worker's sites are numbered from 1,
+    # so their channel groups would meet. Processes a test starts get the moved URL (tests/servers.py).
+    _redis = urlsplit(REDIS_URL)
+    _redis_db = int(_redis.path.strip("/") or 0) + int(_worker[2:]) + 1
+    REDIS_URL = urlunsplit(_redis._replace(path=f"/{_redis_db}"))
 if REDIS_URL:
     CACHES = {
         "default": {

@@ -38,6 +38,18 @@ def database_url() -> str:
     raise NotImplementedError(connection.vendor)
 
 
+def child_env(**env: str) -> dict[str, str]:
+    """The environment of a process a test starts: this one's, with the Redis URL this process uses.
+
+    Under pytest-xdist the settings move REDIS_URL to the worker's own database; the child gets the
+    moved URL, and not the worker's name, which would move it again.
+    """
+    child = {name: value for name, value in os.environ.items() if name != "PYTEST_XDIST_WORKER"}
+    if settings.REDIS_URL:
+        child["REDIS_URL"] = settings.REDIS_URL
+    return {**child, **env}
+
+
 class Daphne:
     """One daphne worker serving counter.asgi on a free port."""
 
@@ -45,16 +57,15 @@ class Daphne:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(prefix="daphne-", suffix=".log", delete=False)  # noqa: SIM115
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "counter.settings",
-            "DATABASE_URL": database_url(),
-            "DEBUG": "0",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "PASSWORD_HASHERS": FAST_HASHER,
-            "COUNTER_KIOSK_RATE_LIMIT": "100000",
+        self.env = child_env(
+            DJANGO_SETTINGS_MODULE="counter.settings",
+            DATABASE_URL=database_url(),
+            DEBUG="0",
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            PASSWORD_HASHERS=FAST_HASHER,
+            COUNTER_KIOSK_RATE_LIMIT="100000",
             **env,
-        }
+        )
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30) -> Daphne:

@@ -28,7 +28,7 @@ import pytest
 from websockets.sync.client import ClientConnection, connect
 
 from tests.conftest import FAST_HASHER
-from tests.servers import BASE_DIR, free_port
+from tests.servers import BASE_DIR, child_env, free_port
 
 PASSWORD = "pw-Faults-123"
 
@@ -197,7 +197,7 @@ def private_redis() -> Iterator[PrivateRedis]:
 
 
 def manage(database_url: str, *args: str, timeout: float = 180) -> str:
-    env = {**os.environ, "DATABASE_URL": database_url, "DJANGO_SETTINGS_MODULE": "counter.settings"}
+    env = child_env(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="counter.settings")
     env.pop("REDIS_URL", None)
     result = subprocess.run(
         [sys.executable, "manage.py", *args],
@@ -227,17 +227,16 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.ws_url = f"ws://127.0.0.1:{self.port}"
         self.log_path = Path(tempfile.mkstemp(prefix="daphne-fault-", suffix=".log")[1])
-        self.env = {
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "counter.settings",
-            "DATABASE_URL": database_url,
-            "DEBUG": "0",
-            "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "PASSWORD_HASHERS": FAST_HASHER,
-            "COUNTER_KIOSK_RATE_LIMIT": "100000",
-            "LOG_LEVEL": "INFO",
+        self.env = child_env(
+            DJANGO_SETTINGS_MODULE="counter.settings",
+            DATABASE_URL=database_url,
+            DEBUG="0",
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            PASSWORD_HASHERS=FAST_HASHER,
+            COUNTER_KIOSK_RATE_LIMIT="100000",
+            LOG_LEVEL="INFO",
             **env,
-        }
+        )
         if "REDIS_URL" not in env:
             self.env.pop("REDIS_URL", None)
         self.process: subprocess.Popen[bytes] | None = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +18,7 @@ from django.utils import timezone
 
 from queueing import services
 from queueing.models import BusinessType, Desk, Event, Site, SpecialDay, Ticket
-from tests.servers import database_url
+from tests.servers import child_env, database_url
 
 
 def run(*args: Any) -> str:
@@ -110,7 +109,7 @@ def test_a_command_that_exits_with_broadcasts_queued_sends_them_all_without_an_e
     site: Site, types: dict[str, Any], tmp_path: Path
 ) -> None:
     sent = tmp_path / "sent"
-    env = {**os.environ, "DATABASE_URL": database_url()}
+    env = child_env(DATABASE_URL=database_url())
     result = subprocess.run(
         [sys.executable, "-c", EXITING_SCRIPT, str(sent)],
         cwd=settings.BASE_DIR,
