@@ -37,6 +37,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus, WebSocketException
@@ -430,6 +431,155 @@ async def run_level(
         await close_all(displays)
 
 
+# --- Restart: a hall's screens come back by themselves -------------------------------------------
+
+# static/counter/live.js's reconnect backoff (retryDelay), in seconds.
+RETRY_MIN = 0.25
+RETRY_FIRST_WINDOW = 1.0
+SHORT_OUTAGE = 60.0
+SHORT_OUTAGE_MAX = 5.0
+RETRY_MAX = 30.0
+TARGET_WHOLE_SECONDS = 10.0
+
+
+def retry_delay(attempt: int, outage: float) -> float:
+    cap = SHORT_OUTAGE_MAX if outage < SHORT_OUTAGE else RETRY_MAX
+    return RETRY_MIN + random.random() * min(cap, RETRY_FIRST_WINDOW * 2**attempt)
+
+
+@dataclass
+class Screen:
+    """A lobby screen as live.js drives it: connect, heartbeat, read until the server goes, back off, again."""
+
+    uri: str
+    name: str
+    snapshots: list[float] = field(default_factory=list)  # perf_counter of each snapshot received
+    retries: int = 0
+
+    async def open(self, frame: str) -> ClientConnection:
+        ws = await connect(self.uri, origin=ORIGIN, open_timeout=OPEN_TIMEOUT, max_queue=None, ping_interval=None)
+        try:
+            await ws.send(frame)
+            if json.loads(await asyncio.wait_for(ws.recv(), OPEN_TIMEOUT)).get("type") == "snapshot":
+                self.snapshots.append(time.perf_counter())
+        except BaseException:
+            await ws.close()
+            raise
+        return ws
+
+    async def run(self, first: asyncio.Semaphore) -> None:
+        attempt, lost_at = 0, 0.0
+        frame = json.dumps({"type": "heartbeat", "screen": self.name, "kind": "display", "sound": True})
+        gate: asyncio.Semaphore | None = first  # the hall's first opening, as many at once as the levels'
+        while True:
+            try:
+                if gate is not None:
+                    async with gate:
+                        ws = await self.open(frame)
+                    gate = None
+                else:
+                    ws = await self.open(frame)
+                attempt = 0
+                async for _ in ws:
+                    pass
+            except (OSError, TimeoutError, ValueError, WebSocketException):
+                pass
+            if attempt == 0:
+                lost_at = time.perf_counter()
+            self.retries += 1
+            await asyncio.sleep(retry_delay(attempt, time.perf_counter() - lost_at))
+            attempt += 1
+
+
+@dataclass
+class Restart:
+    clients: int
+    opened: int = 0
+    stop_seconds: float = 0.0
+    ready_seconds: float = 0.0
+    whole_seconds: float = float("nan")
+    back: int = 0
+    retries: int = 0
+    usage: Usage = field(default_factory=Usage)
+
+
+async def until(condition: Any, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+async def restart_level(env: dict[str, str], tmp: Path, clients: int, opening: int, budget: float) -> Restart:
+    """N screens on one daphne; daphne stops (SIGTERM, as systemd restarts a worker) and a new one starts
+    on the same port: how long until every screen has the new server's snapshot."""
+    result = Restart(clients=clients)
+    port = free_port()
+    uri = f"ws://{HOST}:{port}{DISPLAY_PATH}"
+    screens = [Screen(uri, f"bench-{i:04d}") for i in range(clients)]
+    gate = asyncio.Semaphore(opening)
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        log_path = tmp / f"daphne-restart-{clients}-0.log"
+        with daphne(env, port, log_path) as old:
+            await asyncio.wait_for(wait_ready(old, port, log_path), READY_TIMEOUT + 5)
+            tasks = [asyncio.create_task(screen.run(gate)) for screen in screens]
+            await until(lambda: all(s.snapshots for s in screens), budget)
+            result.opened = sum(1 for s in screens if s.snapshots)
+            progress(f"restart, {clients} screens: {result.opened} open; stopping daphne ...")
+            stopping = time.perf_counter()
+        stopped = time.perf_counter()
+        result.stop_seconds = stopped - stopping
+        retries_before = sum(s.retries for s in screens)
+        log_path = tmp / f"daphne-restart-{clients}-1.log"
+        with daphne(env, port, log_path) as new:
+            async with measure_servers([new.pid], None) as usage:
+                await asyncio.wait_for(wait_ready(new, port, log_path), READY_TIMEOUT + 5)
+                result.ready_seconds = time.perf_counter() - stopped
+                await until(lambda: all(s.snapshots and s.snapshots[-1] > stopped for s in screens), budget)
+            result.usage = usage
+            back = [s.snapshots[-1] for s in screens if s.snapshots and s.snapshots[-1] > stopped]
+            result.back = len(back)
+            if len(back) == clients:
+                result.whole_seconds = max(back) - stopped
+            result.retries = sum(s.retries for s in screens) - retries_before
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        for task in tasks:
+            task.cancel()
+    return result
+
+
+def print_restarts(restarts: Sequence[Restart]) -> None:
+    print()
+    headers = ["restart", "open before", "old daphne stopped in s", "new ready after s", "back", "hall whole after s"]
+    headers += ["retries per screen", "srv CPU", "other CPU", "target", ""]
+    rows = []
+    for r in restarts:
+        u = r.usage
+        rows.append(
+            [
+                f"{r.clients} screens",
+                f"{r.opened}/{r.clients}",
+                f"{r.stop_seconds:.1f}",
+                f"{r.ready_seconds:.1f}",
+                f"{r.back}/{r.clients}",
+                f"{r.whole_seconds:.1f}",
+                f"{r.retries / r.clients:.1f}",
+                u.percent(u.server),
+                u.percent(u.other),
+                f"whole in <= {TARGET_WHOLE_SECONDS:.0f} s",
+                mark(r.back == r.clients and r.whole_seconds <= TARGET_WHOLE_SECONDS),
+            ]
+        )
+    print_table(headers, rows)
+    print("  Screens back off as static/counter/live.js does; times from the moment the old daphne had exited.")
+
+
 # --- Output ----------------------------------------------------------------------------------------
 
 
@@ -628,6 +778,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=1,
         help="daphne processes sharing the Redis layer (default 1; >1 needs --redis-url)",
     )
+    parser.add_argument(
+        "--restart",
+        action="store_true",
+        help="per level, also restart daphne under N screens and time until every one has a new snapshot",
+    )
     parser.add_argument("--profile", type=Path, help="directory: py-spy records the first worker during each level")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (database, server logs)")
     return parser.parse_args(argv)
@@ -667,6 +822,12 @@ async def run_levels(args: argparse.Namespace, env: dict[str, str], tmp: Path, t
             print(f"Profile of the first worker, {clients} sockets ({profile_to}):")
             print("\n".join(profile_summary(profile_to, 25)))
     print_results(levels, origin_ok)
+    if args.restart:
+        restarts = []
+        for clients in args.clients:
+            progress(f"restart, {clients} screens: starting daphne ...")
+            restarts.append(await restart_level(env, tmp, clients, args.open_concurrency, args.timeout))
+        print_restarts(restarts)
     return levels
 
 
