@@ -37,6 +37,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus, WebSocketException
@@ -72,7 +73,7 @@ ISSUE_PATH = f"/api/v1/sites/{SITE}/tickets/"
 DESK = 1
 CALL_PATH = f"/api/v1/sites/{SITE}/desks/{DESK}/call-next/"
 CALL_PREFIX = '{"type":"call",'  # broadcast.dumps writes compact JSON, "type" first
-CONNECT_CONCURRENCY = 50
+CONNECT_CONCURRENCY = 200  # a restart's reconnect storm: as many at once as the server takes
 OPEN_TIMEOUT = 30.0
 HTTP_TIMEOUT = 30.0
 SETTLE_SECONDS = 1.0
@@ -81,6 +82,8 @@ HEARTBEAT_SECONDS = 15.0  # as static/counter/live.js
 TARGET_P99_MS = 300.0
 TARGET_P99_CLIENTS = 1000
 TARGET_MB_PER_100 = 4.0
+TARGET_OPEN_SECONDS = 5.0
+TARGET_OPEN_CLIENTS = 2000
 
 
 # --- Server measurements ------------------------------------------------------------------
@@ -273,6 +276,7 @@ class Level:
     connected: int = 0
     connect_errors: list[str] = field(default_factory=list)
     connect_seconds: float = 0.0
+    open_usage: Usage = field(default_factory=Usage)
     rss_before: float = 0.0
     rss_open: float = 0.0
     calls_answered: int = 0
@@ -344,6 +348,7 @@ async def run_level(
     budget: float,
     origin_ok: list[bool],
     profile_to: Path | None = None,
+    opening: int = CONNECT_CONCURRENCY,
 ) -> None:
     uris = [f"ws://{HOST}:{port}{DISPLAY_PATH}" for port in ports]
     port = ports[0]  # the calls are made on the first worker; the others hear of them through Redis
@@ -360,12 +365,18 @@ async def run_level(
     try:
         # Two budgets: opening the sockets, then the calls and their delivery.
         deadline = time.monotonic() + budget
-        started = time.perf_counter()
-        tasks = [
-            asyncio.create_task(open_display(uris[i % len(uris)], limit, f"bench-{i:04d}"))
-            for i in range(level.clients)
-        ]
-        done, pending = await asyncio.wait(tasks, timeout=max(0.0, deadline - time.monotonic()))
+        limit = asyncio.Semaphore(opening)
+        open_profile = profile_to.with_name(profile_to.stem + "-open.txt") if profile_to is not None else None
+        async with measure_servers(pids, open_profile) as open_usage:
+            # The reconnect storm: from the first connect to the last snapshot received.
+            started = time.perf_counter()
+            tasks = [
+                asyncio.create_task(open_display(uris[i % len(uris)], limit, f"bench-{i:04d}"))
+                for i in range(level.clients)
+            ]
+            done, pending = await asyncio.wait(tasks, timeout=max(0.0, deadline - time.monotonic()))
+            level.connect_seconds = time.perf_counter() - started
+        level.open_usage = open_usage
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
@@ -374,7 +385,6 @@ async def run_level(
                 displays.append(task.result())
             else:
                 level.connect_errors.append(repr(task.exception()))
-        level.connect_seconds = time.perf_counter() - started
         level.connected = len(displays)
         if pending:
             level.timed_out = f"connecting ({len(pending)} sockets not open after {budget:.0f} s)"
@@ -421,6 +431,155 @@ async def run_level(
         await close_all(displays)
 
 
+# --- Restart: a hall's screens come back by themselves -------------------------------------------
+
+# static/counter/live.js's reconnect backoff (retryDelay), in seconds.
+RETRY_MIN = 0.25
+RETRY_FIRST_WINDOW = 1.0
+SHORT_OUTAGE = 60.0
+SHORT_OUTAGE_MAX = 5.0
+RETRY_MAX = 30.0
+TARGET_WHOLE_SECONDS = 10.0
+
+
+def retry_delay(attempt: int, outage: float) -> float:
+    cap = SHORT_OUTAGE_MAX if outage < SHORT_OUTAGE else RETRY_MAX
+    return RETRY_MIN + random.random() * min(cap, RETRY_FIRST_WINDOW * 2**attempt)
+
+
+@dataclass
+class Screen:
+    """A lobby screen as live.js drives it: connect, heartbeat, read until the server goes, back off, again."""
+
+    uri: str
+    name: str
+    snapshots: list[float] = field(default_factory=list)  # perf_counter of each snapshot received
+    retries: int = 0
+
+    async def open(self, frame: str) -> ClientConnection:
+        ws = await connect(self.uri, origin=ORIGIN, open_timeout=OPEN_TIMEOUT, max_queue=None, ping_interval=None)
+        try:
+            await ws.send(frame)
+            if json.loads(await asyncio.wait_for(ws.recv(), OPEN_TIMEOUT)).get("type") == "snapshot":
+                self.snapshots.append(time.perf_counter())
+        except BaseException:
+            await ws.close()
+            raise
+        return ws
+
+    async def run(self, first: asyncio.Semaphore) -> None:
+        attempt, lost_at = 0, 0.0
+        frame = json.dumps({"type": "heartbeat", "screen": self.name, "kind": "display", "sound": True})
+        gate: asyncio.Semaphore | None = first  # the hall's first opening, as many at once as the levels'
+        while True:
+            try:
+                if gate is not None:
+                    async with gate:
+                        ws = await self.open(frame)
+                    gate = None
+                else:
+                    ws = await self.open(frame)
+                attempt = 0
+                async for _ in ws:
+                    pass
+            except (OSError, TimeoutError, ValueError, WebSocketException):
+                pass
+            if attempt == 0:
+                lost_at = time.perf_counter()
+            self.retries += 1
+            await asyncio.sleep(retry_delay(attempt, time.perf_counter() - lost_at))
+            attempt += 1
+
+
+@dataclass
+class Restart:
+    clients: int
+    opened: int = 0
+    stop_seconds: float = 0.0
+    ready_seconds: float = 0.0
+    whole_seconds: float = float("nan")
+    back: int = 0
+    retries: int = 0
+    usage: Usage = field(default_factory=Usage)
+
+
+async def until(condition: Any, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+async def restart_level(env: dict[str, str], tmp: Path, clients: int, opening: int, budget: float) -> Restart:
+    """N screens on one daphne; daphne stops (SIGTERM, as systemd restarts a worker) and a new one starts
+    on the same port: how long until every screen has the new server's snapshot."""
+    result = Restart(clients=clients)
+    port = free_port()
+    uri = f"ws://{HOST}:{port}{DISPLAY_PATH}"
+    screens = [Screen(uri, f"bench-{i:04d}") for i in range(clients)]
+    gate = asyncio.Semaphore(opening)
+    tasks: list[asyncio.Task[None]] = []
+    try:
+        log_path = tmp / f"daphne-restart-{clients}-0.log"
+        with daphne(env, port, log_path) as old:
+            await asyncio.wait_for(wait_ready(old, port, log_path), READY_TIMEOUT + 5)
+            tasks = [asyncio.create_task(screen.run(gate)) for screen in screens]
+            await until(lambda: all(s.snapshots for s in screens), budget)
+            result.opened = sum(1 for s in screens if s.snapshots)
+            progress(f"restart, {clients} screens: {result.opened} open; stopping daphne ...")
+            stopping = time.perf_counter()
+        stopped = time.perf_counter()
+        result.stop_seconds = stopped - stopping
+        retries_before = sum(s.retries for s in screens)
+        log_path = tmp / f"daphne-restart-{clients}-1.log"
+        with daphne(env, port, log_path) as new:
+            async with measure_servers([new.pid], None) as usage:
+                await asyncio.wait_for(wait_ready(new, port, log_path), READY_TIMEOUT + 5)
+                result.ready_seconds = time.perf_counter() - stopped
+                await until(lambda: all(s.snapshots and s.snapshots[-1] > stopped for s in screens), budget)
+            result.usage = usage
+            back = [s.snapshots[-1] for s in screens if s.snapshots and s.snapshots[-1] > stopped]
+            result.back = len(back)
+            if len(back) == clients:
+                result.whole_seconds = max(back) - stopped
+            result.retries = sum(s.retries for s in screens) - retries_before
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+    finally:
+        for task in tasks:
+            task.cancel()
+    return result
+
+
+def print_restarts(restarts: Sequence[Restart]) -> None:
+    print()
+    headers = ["restart", "open before", "old daphne stopped in s", "new ready after s", "back", "hall whole after s"]
+    headers += ["retries per screen", "srv CPU", "other CPU", "target", ""]
+    rows = []
+    for r in restarts:
+        u = r.usage
+        rows.append(
+            [
+                f"{r.clients} screens",
+                f"{r.opened}/{r.clients}",
+                f"{r.stop_seconds:.1f}",
+                f"{r.ready_seconds:.1f}",
+                f"{r.back}/{r.clients}",
+                f"{r.whole_seconds:.1f}",
+                f"{r.retries / r.clients:.1f}",
+                u.percent(u.server),
+                u.percent(u.other),
+                f"whole in <= {TARGET_WHOLE_SECONDS:.0f} s",
+                mark(r.back == r.clients and r.whole_seconds <= TARGET_WHOLE_SECONDS),
+            ]
+        )
+    print_table(headers, rows)
+    print("  Screens back off as static/counter/live.js does; times from the moment the old daphne had exited.")
+
+
 # --- Output ----------------------------------------------------------------------------------------
 
 
@@ -460,7 +619,10 @@ def print_settings(args: argparse.Namespace, db_detail: str, env: dict[str, str]
         ("cpu", f"{os.cpu_count()} x {cpu_model()}; clients and server share them"),
         ("load average", f"{load} (1/5/15 min, before the run)"),
         ("open-file limit", f"{files[0]} soft / {files[1]} hard (daphne inherits it)"),
-        ("clients", f"websockets {websockets.__version__}, one asyncio process, {CONNECT_CONCURRENCY} opening at once"),
+        (
+            "clients",
+            f"websockets {websockets.__version__}, one asyncio process, {args.open_concurrency} opening at once",
+        ),
         ("socket path", f"{DISPLAY_PATH} (first message a snapshot, checked)"),
         (
             "screens",
@@ -524,7 +686,7 @@ def print_results(levels: Sequence[Level], origin_ok: Sequence[bool]) -> None:
         )
     print_table(headers, rows)
     print()
-    headers = ["memory", "RSS before MB", "RSS open MB", "MB per 100 sockets", "open in s", "target", ""]
+    headers = ["memory", "RSS before MB", "RSS open MB", "MB per 100 sockets", "target", ""]
     rows = []
     for lv in levels:
         rows.append(
@@ -533,13 +695,39 @@ def print_results(levels: Sequence[Level], origin_ok: Sequence[bool]) -> None:
                 f"{lv.rss_before:.1f}",
                 f"{lv.rss_open:.1f}",
                 f"{lv.mb_per_100:.2f}",
-                f"{lv.connect_seconds:.1f}",
                 f"<= {TARGET_MB_PER_100:.0f} MB per 100 sockets",
                 mark(lv.connected == lv.clients and lv.mb_per_100 <= TARGET_MB_PER_100),
             ]
         )
     print_table(headers, rows)
     print("  RSS: daphne's VmRSS (summed over the workers) after warm-up, and again 1 s after the last socket opened.")
+    print()
+    headers = ["reconnect storm", "open", "open in s", "sockets/s", "srv CPU", "srv CPU/socket", "cli CPU"]
+    headers += ["other CPU", "target", ""]
+    rows = []
+    for lv in levels:
+        u = lv.open_usage
+        ok = lv.connected == lv.clients
+        wording = "all open"
+        if lv.clients >= TARGET_OPEN_CLIENTS:
+            wording = f"{TARGET_OPEN_CLIENTS} open in <= {TARGET_OPEN_SECONDS:.0f} s"
+            ok = ok and lv.connect_seconds * TARGET_OPEN_CLIENTS / lv.clients <= TARGET_OPEN_SECONDS
+        rows.append(
+            [
+                f"{lv.clients} sockets",
+                f"{lv.connected}/{lv.clients}",
+                f"{lv.connect_seconds:.2f}",
+                f"{lv.connected / lv.connect_seconds:.0f}" if lv.connect_seconds else "-",
+                u.percent(u.server),
+                f"{1000 * u.server / lv.connected:.2f} ms" if lv.connected else "-",
+                u.percent(u.client),
+                u.percent(u.other),
+                wording,
+                mark(ok),
+            ]
+        )
+    print_table(headers, rows)
+    print("  Open: from the first connect to the last snapshot received, opening as many at once as set above.")
     print(f"  origin check: foreign Origin refused at every level: {'yes' if all(origin_ok) else 'NO'}")
     for lv in levels:
         notes = []
@@ -568,6 +756,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         default=[100, 500, 1000],
         help="display sockets per level, comma-separated (default 100,500,1000)",
     )
+    parser.add_argument(
+        "--open-concurrency",
+        type=int,
+        default=CONNECT_CONCURRENCY,
+        help=f"sockets opening at once, as after a restart (default {CONNECT_CONCURRENCY})",
+    )
     parser.add_argument("--calls", type=int, default=50, help="desk calls per level (default 50)")
     parser.add_argument("--interval", type=float, default=0.1, help="seconds between calls (default 0.1)")
     parser.add_argument(
@@ -583,6 +777,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         type=int,
         default=1,
         help="daphne processes sharing the Redis layer (default 1; >1 needs --redis-url)",
+    )
+    parser.add_argument(
+        "--restart",
+        action="store_true",
+        help="per level, also restart daphne under N screens and time until every one has a new snapshot",
     )
     parser.add_argument("--profile", type=Path, help="directory: py-spy records the first worker during each level")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (database, server logs)")
@@ -605,13 +804,30 @@ async def run_levels(args: argparse.Namespace, env: dict[str, str], tmp: Path, t
                 await asyncio.wait_for(wait_ready(proc, port, log_path), READY_TIMEOUT + 5)
                 procs.append(proc)
             await run_level(
-                level, [p.pid for p in procs], ports, token, args.interval, args.timeout, origin_ok, profile_to
+                level,
+                [p.pid for p in procs],
+                ports,
+                token,
+                args.interval,
+                args.timeout,
+                origin_ok,
+                profile_to,
+                args.open_concurrency,
             )
         levels.append(level)
         if profile_to is not None:
+            opened = profile_to.with_name(profile_to.stem + "-open.txt")
+            print(f"Profile of the first worker while {clients} sockets open ({opened}):")
+            print("\n".join(profile_summary(opened, 25)))
             print(f"Profile of the first worker, {clients} sockets ({profile_to}):")
             print("\n".join(profile_summary(profile_to, 25)))
     print_results(levels, origin_ok)
+    if args.restart:
+        restarts = []
+        for clients in args.clients:
+            progress(f"restart, {clients} screens: starting daphne ...")
+            restarts.append(await restart_level(env, tmp, clients, args.open_concurrency, args.timeout))
+        print_restarts(restarts)
     return levels
 
 

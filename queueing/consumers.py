@@ -21,8 +21,9 @@ from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.contrib.auth.models import User
+from django.db import connection
 
-from queueing import broadcast, hub, languages, phones, screens
+from queueing import broadcast, hub, languages, phones, readcache, screens
 from queueing.auth import works_at
 from queueing.models import Desk, DeskToken, Site, Ticket, hash_token
 
@@ -36,6 +37,7 @@ MIN_HEARTBEAT_SECONDS = 5.0
 # Calls a display may still acknowledge: one screen is never more than a few behind.
 PENDING_ACKS = 32
 SCREENS_PUSH_SECONDS = 15.0
+TELL_DESKS_SECONDS = 1.0
 HEARTBEAT_OK = broadcast.dumps({"type": "heartbeat.ok"})
 
 
@@ -48,6 +50,13 @@ def parse(text: str | None) -> dict[str, Any] | None:
     except (ValueError, RecursionError):  # RecursionError: a few KB of nested brackets
         return None
     return data if isinstance(data, dict) else None
+
+
+def site_row(slug: str) -> Site | None:
+    """The site by its slug, in plain SQL: a hall's screens all reconnect after a restart, and
+    compiling the ORM's query cost each of them more than running it."""
+    table, column = connection.ops.quote_name(Site._meta.db_table), connection.ops.quote_name("slug")
+    return next(iter(Site.objects.raw(f"SELECT * FROM {table} WHERE {column} = %s", [slug])), None)  # noqa: S608
 
 
 class QueueConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels has no type hints
@@ -85,8 +94,8 @@ class QueueConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels h
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def dispatch(self, message: dict[str, Any]) -> None:
-        # Forwarding a broadcast, or reading a screen's frame, touches no database
-        # (what does goes through database_sync_to_async, which cleans up itself):
+        # Forwarding a broadcast, reading a screen's frame, connecting and leaving touch no
+        # database directly (what does goes through database_sync_to_async, which cleans up itself):
         # skip Channels' per-message connection clean-up, a worker-thread hop for
         # every socket and message.
         kind = message["type"]
@@ -94,6 +103,10 @@ class QueueConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels h
             await self.queue_event(message)
         elif kind == "websocket.receive":
             await self.websocket_receive(message)
+        elif kind == "websocket.connect":
+            await self.websocket_connect(message)
+        elif kind == "websocket.disconnect":
+            await self.websocket_disconnect(message)
         else:
             await super().dispatch(message)
 
@@ -129,7 +142,8 @@ class DisplayConsumer(QueueConsumer):
                 await self.dispatch(await receive())
 
     async def open(self) -> None:
-        site = await database_sync_to_async(Site.objects.filter(slug=self.scope["url_route"]["kwargs"]["site"]).first)()
+        read_at = time.monotonic()
+        site = await database_sync_to_async(site_row)(self.scope["url_route"]["kwargs"]["site"])
         if site is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
@@ -139,20 +153,38 @@ class DisplayConsumer(QueueConsumer):
         self.early: list[dict[str, Any]] | None = []
         await self.accept()
         # The site's messages come through this process's hub, not a group membership of our own.
-        await hub.hub().join(site.pk, self)
+        listener = await hub.hub().join(site.pk, self)
         try:
-            snapshot = await self.snapshot()
+            # The site was read before joining (one read per connect): if a write's message may have
+            # passed since, read it again, so that the snapshot holds that write.
+            if listener.may_have_missed(read_at=read_at, version=site.version):
+                self.site = await database_sync_to_async(Site.objects.get)(pk=site.pk)
+            text = await self.snapshot_text()
         except BaseException:  # the database is away: no disconnect will follow to leave the hub
             hub.hub().leave(site.pk, self)
             raise
-        await self.send(text_data=self.localised(snapshot))
+        await self.send(text_data=text)
         early, self.early = self.early, None
         for event in early:
             await self.queue_event(event)
 
-    async def snapshot(self) -> dict[str, Any]:
-        payload: dict[str, Any] = await database_sync_to_async(broadcast.snapshot_payload)(self.site)
-        return payload
+    async def snapshot_text(self) -> str:
+        """The snapshot of `self.site`'s version: built once per version, language and minute, for
+        every screen that connects meanwhile (a hall reconnecting after a restart)."""
+        key = readcache.display_snapshot_key(self.site, self.language)
+        body: str | None = readcache.answers.get(key)
+        if body is None:
+            body = await hub.hub().once(key, functools.partial(self._build_snapshot, key))
+        return readcache.display_snapshot_text(body, self.site)
+
+    async def _build_snapshot(self, key: tuple[Any, ...]) -> str:
+        body: str = await database_sync_to_async(self._snapshot_body)()
+        readcache.answers.put(key, body)
+        return body
+
+    def _snapshot_body(self) -> str:
+        payload = languages.relabel_payload(broadcast.snapshot_payload(self.site), self.language)
+        return readcache.display_snapshot_body(payload)
 
     async def queue_event(self, event: dict[str, Any]) -> None:
         if self.early is not None:
@@ -176,7 +208,8 @@ class DisplayConsumer(QueueConsumer):
         elif kind == "heartbeat":
             await self.heartbeat(message)
         elif kind == "snapshot.request":
-            await self.send(text_data=self.localised(await self.snapshot()))
+            self.site = await database_sync_to_async(Site.objects.get)(pk=self.site.pk)
+            await self.send(text_data=await self.snapshot_text())
 
     async def ack(self, call: Any) -> None:
         if not isinstance(call, int) or isinstance(call, bool):
@@ -229,8 +262,15 @@ class DisplayConsumer(QueueConsumer):
             return False
 
     async def tell_desks(self) -> None:
-        with contextlib.suppress(Exception):
-            await self.channel_layer.group_send(broadcast.screens_group(self.site.pk), {"type": "screens.changed"})
+        # A hall's screens come back together after a restart: the desks, which re-read every
+        # screen on each word, hear of them at most once every TELL_DESKS_SECONDS.
+        group = broadcast.screens_group(self.site.pk)
+        hub.hub().at_most_every(group, TELL_DESKS_SECONDS, functools.partial(_tell, self.channel_layer, group))
+
+
+async def _tell(layer: Any, group: str) -> None:
+    with contextlib.suppress(Exception):
+        await layer.group_send(group, {"type": "screens.changed"})
 
 
 class TicketConsumer(QueueConsumer):

@@ -220,3 +220,32 @@ def _current(slug: str | None, token: str | None) -> tuple[Any, ...] | None:
             cursor.execute(f"SELECT version FROM {site} WHERE slug = %s", [slug])  # noqa: S608
         row = cursor.fetchone()
     return tuple(row) if row is not None else None
+
+
+# --- The display socket's snapshot, once per site version -----------------------------------
+#
+# After a restart a hall's screens all reconnect at once, and each one's first frame is the
+# site's snapshot: the same answer for every screen of a language. It is kept here like the
+# API's answers, by site version, language and minute, as text without the lobby's notice
+# line, which edits change without a version and which comes with the site row the socket
+# reads anyway (display_snapshot_text puts it back).
+
+
+def display_snapshot_key(site: Site, language: str) -> tuple[Any, ...]:
+    """The kept snapshot frame's key; `site` as read on this connect (its version is the socket's)."""
+    return ("display-snapshot", site.pk, site.version, language, int(time.time() // 60))
+
+
+def display_snapshot_body(payload: dict[str, Any]) -> str:
+    """A snapshot payload (broadcast.snapshot_payload, relabelled) as kept: encoded, without the notice line."""
+    from queueing.broadcast import dumps, notice_fields
+
+    notice = notice_fields(Site())
+    return dumps({k: v for k, v in payload.items() if k not in notice})
+
+
+def display_snapshot_text(body: str, site: Site) -> str:
+    """The kept body with this site row's notice line: the bytes `dumps(snapshot_payload(site))` gives."""
+    from queueing.broadcast import dumps, notice_fields
+
+    return body[:-1] + "," + dumps(notice_fields(site))[1:]

@@ -86,15 +86,17 @@ def screen_seen(
 ) -> bool:
     """Record a heartbeat; True when the desks should hear of it (new, back, or sound changed)."""
     now = time.time() if now is None else now
-    key = _screen_key(site_id, name)
-    previous = cache.get(key)
+    key, index_key = _screen_key(site_id, name), _index_key(site_id)
+    # One round trip to read and one to write (Redis): a hall's screens all heartbeat as they come back.
+    found = cache.get_many([key, index_key])
+    previous = found.get(key)
     record = {"name": name, "kind": kind, "sound": sound, "since": since, "last_seen": now, "connected": True}
-    cache.set(key, record, PRESENCE_TTL)
-    index: list[str] = cache.get(_index_key(site_id)) or []
+    writes: dict[str, Any] = {key: record}
+    index: list[str] = found.get(index_key) or []
     if name not in index:
         # Two workers adding at the same instant may lose one name; its next heartbeat adds it again.
-        index = [*index, name][-MAX_SCREENS:]
-        cache.set(_index_key(site_id), index, PRESENCE_TTL)
+        writes[index_key] = [*index, name][-MAX_SCREENS:]
+    cache.set_many(writes, PRESENCE_TTL)
     if not isinstance(previous, dict):
         return True
     return bool(

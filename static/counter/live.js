@@ -8,6 +8,15 @@
 (function () {
   "use strict";
 
+  // Reconnect backoff: a random wait in a window that doubles per failed attempt ("full
+  // jitter"), so a hall's screens spread their reconnects over the window instead of all
+  // coming back at once. The window stays at most SHORT_OUTAGE_MAX_MS through the first
+  // minute of an outage, so after a restart every screen is back within a few seconds
+  // of the server; a longer outage backs off to MAX_DELAY_MS.
+  const MIN_DELAY_MS = 250;
+  const FIRST_WINDOW_MS = 1000;
+  const SHORT_OUTAGE_MS = 60000;
+  const SHORT_OUTAGE_MAX_MS = 5000;
   const MAX_DELAY_MS = 30000;
   const HEARTBEAT_MS = 15000;
   const REFUSED = [4401, 4403];
@@ -63,12 +72,19 @@
     return [message];
   }
 
+  function retryDelay(attempt, outageMs) {
+    const cap = outageMs < SHORT_OUTAGE_MS ? SHORT_OUTAGE_MAX_MS : MAX_DELAY_MS;
+    const windowMs = Math.min(cap, FIRST_WINDOW_MS * Math.pow(2, attempt));
+    return MIN_DELAY_MS + Math.random() * windowMs;
+  }
+
   function connect(options) {
     const url = (location.protocol === "https:" ? "wss://" : "ws://") + location.host + options.path;
     const screen = screenOf(options);
     if (screen && !screen.name) screen.name = screenName(screen.kind, screen.prefix);
     let socket = null;
     let attempt = 0;
+    let lostAt = 0;
     let version = null;
     // The version of the last snapshot: every write up to it is in it. A frame of that
     // version (sent for a write that committed as the socket joined) is a repeat: drawn
@@ -150,10 +166,9 @@
           if (options.onRefused) options.onRefused(event.code);
           return;
         }
-        // Exponential backoff with jitter, so a hall's screens don't all come back at once.
-        const delay = Math.min(MAX_DELAY_MS, 500 * Math.pow(2, attempt)) * (0.5 + Math.random());
+        if (attempt === 0) lostAt = Date.now();
+        retryTimer = setTimeout(open, retryDelay(attempt, Date.now() - lostAt));
         attempt += 1;
-        retryTimer = setTimeout(open, delay);
       });
     }
 
