@@ -232,8 +232,13 @@ def _current(slug: str | None, token: str | None) -> tuple[Any, ...] | None:
 
 
 def display_snapshot_key(site: Site, language: str) -> tuple[Any, ...]:
-    """The kept snapshot frame's key; `site` as read on this connect (its version is the socket's)."""
-    return ("display-snapshot", site.pk, site.version, language, int(time.time() // 60))
+    """The kept snapshot frame's key; `site` as read on this connect (its version is the socket's).
+
+    The supervisor's choice of names or police numbers on the screens changes no version but
+    shows from the next snapshot on: it comes with the same site row, so it is part of the key.
+    """
+    minute = int(time.time() // 60)
+    return ("display-snapshot", site.pk, site.version, site.officer_names_public, language, minute)
 
 
 def display_snapshot_body(payload: dict[str, Any]) -> str:

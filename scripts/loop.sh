@@ -8,7 +8,8 @@
 # (pytest-randomly, a new seed each time). --hog keeps both cores busy with
 # stress-ng for the whole loop. Each run's summary goes to var/loop/summary.txt,
 # a failing run's whole output to var/loop/run-N.log; the exit status is the
-# number of failed runs (0: all passed).
+# number of failed runs (0: all passed). Tests run in COUNTER_TEST_WORKERS worker processes (default
+# 2, as scripts/test.sh runs them; 0: one process).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 runs=10
@@ -39,6 +40,7 @@ fi
 failed=0
 for i in $(seq 1 "$runs"); do
   if [ $((i % 2)) = 1 ]; then order=(-p no:randomly); else order=("--randomly-seed=$RANDOM"); fi
+  order+=(-n "${COUNTER_TEST_WORKERS:-2}" --dist worksteal)
   log="var/loop/run-$i.log"
   status=0
   for target in "${targets[@]}"; do

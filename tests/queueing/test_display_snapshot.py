@@ -12,11 +12,12 @@ import pytest
 import pytest_asyncio
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import User
 from django.db import connections
 
 from counter.asgi import application
-from queueing import broadcast, hub, services
-from queueing.models import Desk, Site, Ticket
+from queueing import broadcast, hub, officers, services
+from queueing.models import Desk, Site, StaffProfile, Ticket
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
 
@@ -74,6 +75,27 @@ async def test_a_new_notice_line_is_in_the_next_snapshot_without_a_version(site:
     assert first["version"] == second["version"]
     await one.disconnect()
     await two.disconnect()
+
+
+async def test_the_supervisors_choice_of_names_is_in_the_next_snapshot_without_a_version(
+    site: Site, desk: Desk, officer: User
+) -> None:
+    await sync_to_async(_on_duty)(site, desk, officer)
+    one, first = await connect()
+    await sync_to_async(officers.set_names_public)(site=site, public=True)
+    two, second = await connect()
+    cards = [{d["number"]: d["on_duty"] for d in snap["desks"]}["1"] for snap in (first, second)]
+    assert "王芳" not in json.dumps(cards[0], ensure_ascii=False)
+    assert "王芳" in json.dumps(cards[1], ensure_ascii=False)
+    assert first["version"] == second["version"]
+    await one.disconnect()
+    await two.disconnect()
+
+
+def _on_duty(site: Site, desk: Desk, officer: User) -> None:
+    StaffProfile.objects.filter(user=officer).update(display_name="王芳", police_number="011201")
+    services.close_desk(desk=desk, actor=services.Actor.system())
+    services.open_desk(desk=desk, actor=services.Actor(kind="officer", user=officer))
 
 
 async def test_a_write_heard_between_the_sites_read_and_joining_is_in_the_snapshot(
