@@ -198,8 +198,8 @@ def desk_state(request: HttpRequest, site: str, number: int) -> DeskActionOut:
 def desk_call_next(request: HttpRequest, site: str, number: int) -> DeskActionOut:
     """Finish the ticket in hand (served → done, called → no-show) and call the next one."""
     desk, actor = desk_and_actor(request, site, number)
-    # The ticket just called is the desk's ticket in hand (None: the queue was empty, the hand is free).
-    return desk_answer(desk, in_hand=services.call_next(desk=desk, actor=actor))
+    # The state the write built for the desk's live message is the answer too: nothing is read again.
+    return services.call_next_with_state(desk=desk, actor=actor).state
 
 
 @router.post("/sites/{site}/desks/{number}/recall/", **DESK)

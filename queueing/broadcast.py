@@ -26,7 +26,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -34,6 +34,7 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import close_old_connections, connection
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from notices.models import ChecklistVersion
 from queueing import phones, selectors
@@ -296,6 +297,8 @@ class Write:
     site_id: int
     version: int
     events: tuple[Event, ...]  # as the write recorded them, with their ticket, desk and site
+    # Desk messages the write built already (desk id → the language of its labels, message).
+    desk_states: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
 
 # Writes committed but not yet broadcast, in commit order (see publish).
@@ -306,7 +309,13 @@ MAX_BATCH = 100
 _flush_queued = False  # a _flush is submitted and has not started taking writes yet
 
 
-def publish(*, site_id: int, version: int, events: list[Event]) -> None:
+def publish(
+    *,
+    site_id: int,
+    version: int,
+    events: list[Event],
+    desk_states: dict[int, tuple[str, dict[str, Any]]] | None = None,
+) -> None:
     """Queue the broadcast of one committed write (called by the services on commit).
 
     It runs on one background thread, in commit order, so building the
@@ -320,7 +329,7 @@ def publish(*, site_id: int, version: int, events: list[Event]) -> None:
     """
     global _flush_queued
     with _pending_lock:
-        _pending.append(Write(site_id, version, tuple(events)))
+        _pending.append(Write(site_id, version, tuple(events), desk_states or {}))
         # A flush already queued (not yet taking writes) will take this one too: waking the
         # broadcast thread once per burst, not once per write, spares every request the hand-over.
         if _flush_queued:
@@ -404,7 +413,10 @@ def _publish(writes: list[Write]) -> None:
     by_version = {write.version: write.events for write in writes}
     desks = {event.desk.pk: event.desk for event in events if event.desk is not None}
     hands = _tickets_in_hand(events)
-    desk_states = {pk: desk_state_payload(desk, hands.get(pk, UNREAD)) for pk, desk in desks.items()}
+    built = _built_desk_states(writes)
+    desk_states = {
+        pk: built[pk] if pk in built else desk_state_payload(desk, hands.get(pk, UNREAD)) for pk, desk in desks.items()
+    }
     desk_parts = {pk: desk_part(state) for pk, state in desk_states.items()}
     waiting: list[dict[str, Any]] | None = None
     # Read once for the batch: the frames' counts and the estimates of the phones told below.
@@ -447,6 +459,23 @@ def _publish(writes: list[Write]) -> None:
     for builder in EXTRA_MESSAGES:
         outbox.extend(builder(events))
     send_all(outbox)
+
+
+def _built_desk_states(writes: list[Write]) -> dict[int, dict[str, Any]]:
+    """The desk messages a batch's writes built themselves, where the desk's last write in the batch built one.
+
+    Used only when their labels are in this thread's language; any other is built here as before.
+    """
+    language = get_language()
+    built: dict[int, dict[str, Any]] = {}
+    for write in writes:
+        for event in write.events:
+            if event.desk_id is not None:
+                built.pop(event.desk_id, None)  # a later write of the desk: its state is newer
+        for pk, (state_language, state) in write.desk_states.items():
+            if state_language == language:
+                built[pk] = state
+    return built
 
 
 def _ticket_messages(

@@ -245,8 +245,29 @@ def active_ticket(desk: Desk) -> Ticket | None:
     )
 
 
+def desk_business_types(desk: Desk) -> list[BusinessType]:
+    """The business types a desk handles, in the site's order, each with its `desk_position` (the desk's order).
+
+    Plain SQL: every call-next reads them.
+    """
+    return list(
+        BusinessType.objects.raw(
+            f"SELECT bt.*, dbt.position AS desk_position FROM {_BUSINESS_TYPE} bt"
+            f" INNER JOIN {_DESK_TYPE} dbt ON dbt.business_type_id = bt.id"
+            " WHERE dbt.desk_id = %s ORDER BY bt.site_id, bt.position, bt.prefix",
+            [desk.pk],
+        )
+    )
+
+
 def served_today(*, desk: Desk, day: dt.date) -> int:
-    return Ticket.objects.filter(desk=desk, service_day=day, status=Ticket.Status.DONE).count()
+    # Plain SQL: it is part of every desk's state, built after each of its actions.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {_TICKET} WHERE desk_id = %s AND service_day = %s AND status = %s",
+            [desk.pk, day, Ticket.Status.DONE],
+        )
+        return int(cursor.fetchone()[0])
 
 
 def desks_with_tickets(*, site: Site) -> list[tuple[Desk, Ticket | None]]:

@@ -21,8 +21,8 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from notices.models import ChecklistVersion, Notice, normalize_code
 from queueing import broadcast, opening, rules, selectors
@@ -53,6 +53,7 @@ from queueing.models import (
     Ticket,
     hash_token,
 )
+from queueing.schemas import NO_NOTICE_YET, DeskActionOut, desk_action_out
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -113,8 +114,17 @@ def _pending_broadcast(site: Site) -> list[Event]:
     """The list the transaction's events go into, broadcast with the site's (new) version after the commit."""
     pending: list[Event] = []
     site._pending_events = pending  # type: ignore[attr-defined]
+    # The desk states the write built already (desk id → language, message), so the broadcast need not.
+    site._pending_desk_states = {}  # type: ignore[attr-defined]
     transaction.on_commit(
-        partial(broadcast.publish, site_id=site.pk, version=site.version, events=pending), robust=True
+        partial(
+            broadcast.publish,
+            site_id=site.pk,
+            version=site.version,
+            events=pending,
+            desk_states=site._pending_desk_states,  # type: ignore[attr-defined]
+        ),
+        robust=True,
     )
     return pending
 
@@ -449,9 +459,14 @@ def _checklist_shown(*, business_type: BusinessType, number: int | None) -> Chec
 # --- Desk actions -----------------------------------------------------------
 
 
-def _lock_desk(desk: Desk, now: dt.datetime, *, bump: bool = False) -> Desk:
+def _lock_desk(desk: Desk, now: dt.datetime, *, bump: bool = False, with_officer: bool = False) -> Desk:
+    """`with_officer`: read the signed-in officer and their public profile too (the desk's state shows them)."""
     site = _lock_site(desk.site_id, now, bump=bump)
-    locked = Desk.objects.select_for_update().get(pk=desk.pk)
+    if with_officer:
+        # The row lock on the desk only: the officer's side is an outer join.
+        locked = Desk.objects.select_for_update(of=("self",)).select_related("officer__staff").get(pk=desk.pk)
+    else:
+        locked = Desk.objects.select_for_update().get(pk=desk.pk)
     locked.site = site
     return locked
 
@@ -523,6 +538,9 @@ def _complete(ticket: Ticket, *, desk: Desk, actor: Actor, now: dt.datetime) -> 
 def _call(
     ticket: Ticket, *, desk: Desk, actor: Actor, now: dt.datetime, reason: Reason | None = None, note: str = ""
 ) -> Ticket:
+    if ticket.called_at is None and not ticket.transferred:
+        # Never at a desk before (a transfer clears called_at): it cannot have a notice, none is read.
+        vars(ticket)[NO_NOTICE_YET] = True
     ticket.status = ticket.transition("call")
     ticket.desk = desk
     ticket.officer = _officer(desk, actor)
@@ -543,20 +561,47 @@ def _call(
     return ticket
 
 
-@write_transaction
+@dataclass(frozen=True)
+class DeskResult:
+    """A desk action's outcome: the ticket it took (None: none) and the desk's whole state after it."""
+
+    ticket: Ticket | None
+    state: DeskActionOut
+
+
 def call_next(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> Ticket | None:
     """Finish the desk's ticket in hand and call the next one (None: the queue is empty)."""
+    return call_next_with_state(desk=desk, actor=actor, now=now).ticket
+
+
+@write_transaction
+def call_next_with_state(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> DeskResult:
+    """call_next(), with the desk's state after it: the desk's answer, and its live message as well."""
     now = now or timezone.now()
-    desk = _lock_desk(desk, now, bump=True)
+    desk = _lock_desk(desk, now, bump=True, with_officer=True)
     _require_open(desk)
     current = _lock_active(desk)
     if current is not None:
         _finish(current, desk=desk, actor=actor, now=now)
-    handled = list(desk.deskbusinesstype_set.order_by("position").values_list("business_type_id", flat=True))
+    types = selectors.desk_business_types(desk)
+    handled = [bt.pk for bt in sorted(types, key=lambda bt: vars(bt)["desk_position"])]
     candidate = _next_for(desk, handled, now) if handled else None
-    if candidate is None:
-        return _nothing_written(None) if current is None else None
-    return _call(candidate, desk=desk, actor=actor, now=now)
+    if candidate is not None:
+        _call(candidate, desk=desk, actor=actor, now=now)
+    state = _desk_state(desk, candidate, prefixes=[bt.prefix for bt in types])
+    if candidate is None and current is None:
+        return _nothing_written(DeskResult(None, state))
+    return DeskResult(candidate, state)
+
+
+def _desk_state(desk: Desk, in_hand: Ticket | None, *, prefixes: list[str]) -> DeskActionOut:
+    """The desk's state as the write leaves it, built once for the answer and the desk's live message."""
+    state = desk_action_out(desk, in_hand, prefixes=prefixes)
+    pending: dict[int, Any] | None = getattr(desk.site, "_pending_desk_states", None)
+    if pending is not None:
+        # Its labels are in this request's language: the broadcast uses it only where its own is the same.
+        pending[desk.pk] = (get_language(), {"type": "desk", **state.model_dump()})
+    return state
 
 
 def _next_for(desk: Desk, handled: list[int], now: dt.datetime) -> Ticket | None:
