@@ -485,8 +485,48 @@ def _lock_tickets(*, skip_locked: bool = False) -> QuerySet[Ticket]:
     )
 
 
-def _lock_active(desk: Desk) -> Ticket | None:
-    return _lock_tickets().filter(desk=desk, status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING]).first()
+def _lock_active(desk: Desk, types: dict[int, BusinessType] | None = None) -> Ticket | None:
+    """The desk's ticket in hand, locked. `types`: the business types call-next read already (its fast path)."""
+    if types is None:
+        return _lock_tickets().filter(desk=desk, status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING]).first()
+    return _lock_ticket_sql(
+        f"{_TICKET_WITH_CHECKLIST} WHERE t.desk_id = %s AND t.status IN (%s, %s)"
+        " ORDER BY t.site_id, t.service_day DESC, t.queued_at LIMIT 1",
+        [desk.pk, Ticket.Status.CALLED, Ticket.Status.SERVING],
+        site=desk.site,
+        types=types,
+    )
+
+
+_TICKET_WITH_CHECKLIST = (
+    f"SELECT t.*, cv.number AS checklist_number FROM {Ticket._meta.db_table} t"  # noqa: S608
+    f" LEFT JOIN {ChecklistVersion._meta.db_table} cv ON cv.id = t.checklist_version_id"
+)
+
+
+def _lock_ticket_sql(
+    sql: str, params: list[Any], *, site: Site, types: dict[int, BusinessType], skip_locked: bool = False
+) -> Ticket | None:
+    """One ticket read and locked in plain SQL, as _lock_tickets() has it, on call-next's path.
+
+    The ORM's compilation of that joined, locking query cost more than the read itself; the
+    site (locked already) and the business type (read by the caller) are the objects in hand.
+    """
+    if connection.features.has_select_for_update:  # SQLite has no row locks: its write lock serialises
+        sql += " FOR UPDATE OF t" + (" SKIP LOCKED" if skip_locked else "")
+    ticket = next(iter(Ticket.objects.raw(sql, params)), None)
+    if ticket is None:
+        return None
+    ticket.site = site
+    known = types.get(ticket.business_type_id)
+    ticket.business_type = known if known is not None else BusinessType.objects.get(pk=ticket.business_type_id)
+    number = vars(ticket).pop("checklist_number", None)
+    if ticket.checklist_version_id is not None:
+        # The version's number is what the ticket's link shows; its other fields load if ever asked for.
+        ticket.checklist_version = ChecklistVersion.from_db(
+            connection.alias, ["id", "number"], [ticket.checklist_version_id, number]
+        )
+    return ticket
 
 
 def _active_for(desk: Desk, action: str) -> Ticket:
@@ -580,12 +620,13 @@ def call_next_with_state(*, desk: Desk, actor: Actor, now: dt.datetime | None = 
     now = now or timezone.now()
     desk = _lock_desk(desk, now, bump=True, with_officer=True)
     _require_open(desk)
-    current = _lock_active(desk)
+    types = selectors.desk_business_types(desk)
+    by_id = {bt.pk: bt for bt in types}
+    current = _lock_active(desk, by_id)
     if current is not None:
         _finish(current, desk=desk, actor=actor, now=now)
-    types = selectors.desk_business_types(desk)
     handled = [bt.pk for bt in sorted(types, key=lambda bt: vars(bt)["desk_position"])]
-    candidate = _next_for(desk, handled, now) if handled else None
+    candidate = _next_for(desk, handled, now, by_id) if handled else None
     if candidate is not None:
         _call(candidate, desk=desk, actor=actor, now=now)
     state = _desk_state(desk, candidate, prefixes=[bt.prefix for bt in types])
@@ -604,7 +645,7 @@ def _desk_state(desk: Desk, in_hand: Ticket | None, *, prefixes: list[str]) -> D
     return state
 
 
-def _next_for(desk: Desk, handled: list[int], now: dt.datetime) -> Ticket | None:
+def _next_for(desk: Desk, handled: list[int], now: dt.datetime, types: dict[int, BusinessType]) -> Ticket | None:
     """The ticket a desk calls next, locked: queue_order(), then the desk's own order of its types.
 
     The first ticket over all the desk's types is the first of its own type,
@@ -628,7 +669,13 @@ def _next_for(desk: Desk, handled: list[int], now: dt.datetime) -> Ticket | None
     )
     # The site lock already serialises the desks; the row lock (skipping rows
     # someone else holds) keeps two desks from ever taking one ticket even so.
-    locked = _lock_tickets(skip_locked=True).filter(pk=first.pk, status=Ticket.Status.WAITING).first()
+    locked = _lock_ticket_sql(
+        f"{_TICKET_WITH_CHECKLIST} WHERE t.id = %s AND t.status = %s",
+        [first.pk, Ticket.Status.WAITING],
+        site=desk.site,
+        types=types,
+        skip_locked=True,
+    )
     if locked is not None:
         return locked
     # The first was held by someone else (not possible under the site lock): the whole queue, sorted.
