@@ -269,6 +269,7 @@ def issue_ticket(
     checklist_version: int | None = None,
     appointment_start: dt.datetime | None = None,
     now: dt.datetime | None = None,
+    context: selectors.IssueContext | None = None,
 ) -> Issued:
     """Draw the next number of a business type for today.
 
@@ -279,13 +280,19 @@ def issue_ticket(
     kiosk showed; without it the ticket records the one published now.
     `appointment_start` makes it a booked citizen's ticket (the app that keeps
     the bookings checks the booking first, in the same transaction).
+    `context`: the business type and checklist as the API read them already (selectors.issue_context()).
     """
     # The business type and its checklist are the hall's settings, read before
     # the site's lock: the lock is held only for what must be serialised.
-    bt = BusinessType.objects.filter(site=site, prefix=prefix).first()
+    bt = context.business_type if context is not None else BusinessType.objects.filter(site=site, prefix=prefix).first()
     if bt is None:
         raise NotFound(_("There is no business type %(prefix)s here.") % {"prefix": prefix})
-    shown = _checklist_shown(business_type=bt, number=checklist_version)
+    if context is not None:
+        shown = context.checklist
+        if shown is None and checklist_version is not None:
+            raise _unknown_checklist(bt, checklist_version)
+    else:
+        shown = _checklist_shown(business_type=bt, number=checklist_version)
     try:
         return _issue(
             site=site,
@@ -449,11 +456,15 @@ def _checklist_shown(*, business_type: BusinessType, number: int | None) -> Chec
         return versions.order_by("-number").first()
     shown = versions.filter(number=number).first()
     if shown is None:
-        raise NotFound(
-            _("Checklist version %(number)s of %(prefix)s does not exist.")
-            % {"number": number, "prefix": business_type.prefix}
-        )
+        raise _unknown_checklist(business_type, number)
     return shown
+
+
+def _unknown_checklist(business_type: BusinessType, number: int) -> NotFound:
+    return NotFound(
+        _("Checklist version %(number)s of %(prefix)s does not exist.")
+        % {"number": number, "prefix": business_type.prefix}
+    )
 
 
 # --- Desk actions -----------------------------------------------------------
