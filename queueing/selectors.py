@@ -256,7 +256,7 @@ def issue_context(*, slug: str, prefix: str, key: str | None, checklist_number: 
     """
     number = "" if checklist_number is None else "AND c.number = %s"
     sql = f"""
-        SELECT {_columns(Site, "s")}, {_columns(BusinessType, "bt")}, cv.id, cv.number,
+        SELECT {columns(Site, "s")}, {columns(BusinessType, "bt")}, cv.id, cv.number,
             (SELECT t.id FROM {_TICKET} t WHERE t.site_id = s.id AND t.idempotency_key = %s)
         FROM {Site._meta.db_table} s
         LEFT JOIN {_BUSINESS_TYPE} bt ON bt.site_id = s.id AND bt.prefix = %s
@@ -276,9 +276,9 @@ def issue_context(*, slug: str, prefix: str, key: str | None, checklist_number: 
     if row is None:
         return None
     n_site, n_type = len(Site._meta.concrete_fields), len(BusinessType._meta.concrete_fields)
-    site = _from_row(Site, row[:n_site])
+    site = from_row(Site, row[:n_site])
     bt_row = row[n_site : n_site + n_type]
-    business_type = _from_row(BusinessType, bt_row) if bt_row[0] is not None else None
+    business_type = from_row(BusinessType, bt_row) if bt_row[0] is not None else None
     if business_type is not None:
         business_type.site = site
     cv_id, cv_number, key_ticket = row[n_site + n_type :]
@@ -288,7 +288,8 @@ def issue_context(*, slug: str, prefix: str, key: str | None, checklist_number: 
     return IssueContext(site=site, business_type=business_type, checklist=checklist, key_ticket=key_ticket)
 
 
-def _columns(model: type[models.Model], alias: str) -> str:
+def columns(model: type[models.Model], alias: str) -> str:
+    """A model's columns for a plain-SQL read that joins it as `alias` (from_row() makes the instance)."""
     return ", ".join(f"{alias}.{connection.ops.quote_name(str(f.column))}" for f in model._meta.concrete_fields)
 
 
@@ -296,8 +297,8 @@ def _columns(model: type[models.Model], alias: str) -> str:
 _readers: dict[type[models.Model], tuple[list[str], list[tuple[Any, list[Any]]]]] = {}
 
 
-def _from_row(model: type[models.Model], values: Any) -> Any:
-    """A model instance from its columns in a row read with plain SQL (in _columns() order)."""
+def from_row(model: type[models.Model], values: Any) -> Any:
+    """A model instance from its columns in a row read with plain SQL (in columns() order)."""
     reader = _readers.get(model)
     if reader is None:
         fields = model._meta.concrete_fields
