@@ -11,6 +11,7 @@ honest over the day.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections import Counter
 from dataclasses import dataclass, replace
@@ -254,18 +255,7 @@ def issue_context(*, slug: str, prefix: str, key: str | None, checklist_number: 
     Plain SQL in one statement: a kiosk's every ticket read these in four ORM queries, whose
     compilation cost more than the reads. The checklist carries its id and number only.
     """
-    number = "" if checklist_number is None else "AND c.number = %s"
-    sql = f"""
-        SELECT {columns(Site, "s")}, {columns(BusinessType, "bt")}, cv.id, cv.number,
-            (SELECT t.id FROM {_TICKET} t WHERE t.site_id = s.id AND t.idempotency_key = %s)
-        FROM {Site._meta.db_table} s
-        LEFT JOIN {_BUSINESS_TYPE} bt ON bt.site_id = s.id AND bt.prefix = %s
-        LEFT JOIN {ChecklistVersion._meta.db_table} cv ON cv.id = (
-            SELECT c.id FROM {ChecklistVersion._meta.db_table} c
-            WHERE c.business_type_id = bt.id AND c.status = %s {number}
-            ORDER BY c.number DESC LIMIT 1)
-        WHERE s.slug = %s
-    """  # noqa: S608
+    sql = _issue_context_sql(by_number=checklist_number is not None)
     params: list[Any] = [key, prefix, ChecklistVersion.Status.PUBLISHED]
     if checklist_number is not None:
         params.append(checklist_number)
@@ -286,6 +276,22 @@ def issue_context(*, slug: str, prefix: str, key: str | None, checklist_number: 
     if cv_id is not None:
         checklist = ChecklistVersion.from_db(connection.alias, ["id", "number"], [cv_id, cv_number])
     return IssueContext(site=site, business_type=business_type, checklist=checklist, key_ticket=key_ticket)
+
+
+@functools.cache
+def _issue_context_sql(*, by_number: bool) -> str:
+    """issue_context()'s statement: the checklist asked for by its number, or the one published now."""
+    return f"""
+        SELECT {columns(Site, "s")}, {columns(BusinessType, "bt")}, cv.id, cv.number,
+            (SELECT t.id FROM {_TICKET} t WHERE t.site_id = s.id AND t.idempotency_key = %s)
+        FROM {Site._meta.db_table} s
+        LEFT JOIN {_BUSINESS_TYPE} bt ON bt.site_id = s.id AND bt.prefix = %s
+        LEFT JOIN {ChecklistVersion._meta.db_table} cv ON cv.id = (
+            SELECT c.id FROM {ChecklistVersion._meta.db_table} c
+            WHERE c.business_type_id = bt.id AND c.status = %s {"AND c.number = %s" if by_number else ""}
+            ORDER BY c.number DESC LIMIT 1)
+        WHERE s.slug = %s
+    """  # noqa: S608
 
 
 def columns(model: type[models.Model], alias: str) -> str:
