@@ -521,8 +521,13 @@ def _ticket_messages(
     if not moved_types:
         return messages
     now = timezone.now()
-    queues = {type_id: _queue_head(site, site.service_day(now), type_id, now) for type_id in sorted(moved_types)}
-    listening = phones.listening([ticket.token for queue in queues.values() for ticket in queue])
+    rows = {type_id: _queue_head_rows(site, site.service_day(now), type_id, now) for type_id in sorted(moved_types)}
+    listening = phones.listening([row[_TOKEN] for queue in rows.values() for row in queue])
+    # Tickets are made only of the rows whose phone is open: most of a hall's are closed.
+    queues = {
+        type_id: [_ticket_of(row) if listening is None or row[_TOKEN] in listening else _UNHEARD for row in queue]
+        for type_id, queue in rows.items()
+    }
     if overview is None:
         overview = selectors.business_type_overview(site=site, day=site.service_day(now), include_inactive=True)
     types = {o.business_type.pk: o for o in overview}
@@ -531,7 +536,7 @@ def _ticket_messages(
         row = types.get(type_id)
         bt = row.business_type if row is not None else None
         for ahead, ticket in enumerate(queue):
-            if listening is not None and ticket.token not in listening:
+            if ticket is _UNHEARD:
                 continue
             if row is None or bt is None:  # an inactive type's queue: its estimate is read too
                 ticket.site = site
@@ -554,24 +559,43 @@ def _ticket_messages(
 
 
 def _queue_head(site: Site, day: dt.date, type_id: int, now: dt.datetime) -> list[Ticket]:
-    """The first PUSH_AHEAD waiting tickets of a type in queue_order(), with their checklist's number.
+    """The first PUSH_AHEAD waiting tickets of a type in queue_order(), with their checklist's number."""
+    return [_ticket_of(row) for row in _queue_head_rows(site, day, type_id, now)]
+
+
+_TICKET_FIELDS = len(Ticket._meta.concrete_fields)
+_TOKEN = [f.name for f in Ticket._meta.concrete_fields].index("token")  # its place in a row of _queue_head_rows()
+_UNHEARD: Any = object()  # a place in a queue whose phone is closed
+
+
+def _ticket_of(row: tuple[Any, ...]) -> Ticket:
+    ticket: Ticket = selectors.from_row(Ticket, row[:_TICKET_FIELDS])
+    ticket.checklist_number = row[_TICKET_FIELDS]  # type: ignore[attr-defined]
+    return ticket
+
+
+_QUEUE_HEAD = f"""
+    SELECT {selectors.columns(Ticket, "t")}, cv.number
+    FROM {Ticket._meta.db_table} t
+    LEFT JOIN {ChecklistVersion._meta.db_table} cv ON cv.id = t.checklist_version_id
+    WHERE t.site_id = %s AND t.service_day = %s AND t.status = %s AND t.business_type_id = %s
+    ORDER BY t.priority DESC,
+        CASE WHEN NOT t.priority AND t.appointment_start IS NOT NULL AND t.appointment_start <= %s
+            THEN 1 ELSE 0 END DESC,
+        t.transferred DESC, t.queued_at, t.id
+    LIMIT %s
+"""  # noqa: S608
+
+
+def _queue_head_rows(site: Site, day: dt.date, type_id: int, now: dt.datetime) -> list[tuple[Any, ...]]:
+    """_queue_head()'s rows: the ticket's columns (selectors.columns() order), then its checklist's number.
 
     One statement in SQL (it runs on every call): the ORM's compilation of queue_order() cost more
-    than reading the rows.
+    than reading the rows; and rows, not tickets, as only those with a phone open become tickets.
     """
-    return list(
-        Ticket.objects.raw(
-            f"""
-            SELECT t.*, cv.number AS checklist_number
-            FROM {Ticket._meta.db_table} t
-            LEFT JOIN {ChecklistVersion._meta.db_table} cv ON cv.id = t.checklist_version_id
-            WHERE t.site_id = %s AND t.service_day = %s AND t.status = %s AND t.business_type_id = %s
-            ORDER BY t.priority DESC,
-                CASE WHEN NOT t.priority AND t.appointment_start IS NOT NULL AND t.appointment_start <= %s
-                    THEN 1 ELSE 0 END DESC,
-                t.transferred DESC, t.queued_at, t.id
-            LIMIT %s
-            """,
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _QUEUE_HEAD,
             [
                 site.pk,
                 day,
@@ -581,7 +605,7 @@ def _queue_head(site: Site, day: dt.date, type_id: int, now: dt.datetime) -> lis
                 PUSH_AHEAD,
             ],
         )
-    )
+        return list(cursor.fetchall())
 
 
 def send(group: str, payload: dict[str, Any]) -> None:
