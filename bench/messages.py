@@ -93,8 +93,9 @@ def run(
 
     writes: list[broadcast.Write] = []
 
-    def capture(*, site_id: int, version: int, events: list[Any]) -> None:
-        writes.append(broadcast.Write(site_id, version, tuple(events)))
+    def capture(*, site_id: int, version: int, events: list[Any], desk_states: Any = None) -> None:
+        # A desk state the write built already (call-next's) is used as the broadcast thread would use it.
+        writes.append(broadcast.Write(site_id, version, tuple(events), desk_states or {}))
 
     sent: list[int] = []
 

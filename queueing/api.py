@@ -103,11 +103,19 @@ add_links(
 )
 def issue(request: HttpRequest, site: str, payload: IssueIn) -> Status[TicketOut]:
     """Take a ticket (anonymous, rate-limited per client address, idempotent)."""
-    site_obj = get_site(site)
     key = request.headers.get("Idempotency-Key") or None
-    if key is not None and (len(key) > IDEMPOTENCY_KEY_MAX or not key.isprintable()):
+    valid_key = key is None or (len(key) <= IDEMPOTENCY_KEY_MAX and key.isprintable())
+    prefix = (payload.business_type or "").upper()
+    # The site, its business type and checklist, and the key's earlier ticket: one statement.
+    context = selectors.issue_context(
+        slug=site, prefix=prefix, key=key if valid_key else None, checklist_number=payload.checklist_version
+    )
+    if context is None:
+        raise NotFound(_("There is no site “%(slug)s”.") % {"slug": site})
+    site_obj = context.site
+    if not valid_key:
         raise InvalidRequest(_("The Idempotency-Key header is too long or not printable."))
-    if key is not None and selectors.key_used(site=site_obj, key=key):
+    if key is not None and context.key_ticket is not None:
         existing = selectors.ticket_for_key(site=site_obj, key=key)
         if existing is not None:
             return Status(201, ticket_out(existing))
@@ -122,7 +130,8 @@ def issue(request: HttpRequest, site: str, payload: IssueIn) -> Status[TicketOut
     assert payload.business_type is not None  # IssueIn asks for one or the other
     issued = services.issue_ticket(
         site=site_obj,
-        prefix=payload.business_type.upper(),
+        prefix=prefix,
+        context=context,
         priority=payload.priority,
         priority_kind=payload.priority_kind,
         idempotency_key=key,
@@ -198,8 +207,8 @@ def desk_state(request: HttpRequest, site: str, number: int) -> DeskActionOut:
 def desk_call_next(request: HttpRequest, site: str, number: int) -> DeskActionOut:
     """Finish the ticket in hand (served → done, called → no-show) and call the next one."""
     desk, actor = desk_and_actor(request, site, number)
-    # The ticket just called is the desk's ticket in hand (None: the queue was empty, the hand is free).
-    return desk_answer(desk, in_hand=services.call_next(desk=desk, actor=actor))
+    # The state the write built for the desk's live message is the answer too: nothing is read again.
+    return services.call_next_with_state(desk=desk, actor=actor).state
 
 
 @router.post("/sites/{site}/desks/{number}/recall/", **DESK)

@@ -26,7 +26,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -34,6 +34,7 @@ from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import close_old_connections, connection
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from notices.models import ChecklistVersion
 from queueing import phones, selectors
@@ -296,6 +297,8 @@ class Write:
     site_id: int
     version: int
     events: tuple[Event, ...]  # as the write recorded them, with their ticket, desk and site
+    # Desk messages the write built already (desk id → the language of its labels, message).
+    desk_states: dict[int, tuple[str, dict[str, Any]]] = field(default_factory=dict)
 
 
 # Writes committed but not yet broadcast, in commit order (see publish).
@@ -306,7 +309,13 @@ MAX_BATCH = 100
 _flush_queued = False  # a _flush is submitted and has not started taking writes yet
 
 
-def publish(*, site_id: int, version: int, events: list[Event]) -> None:
+def publish(
+    *,
+    site_id: int,
+    version: int,
+    events: list[Event],
+    desk_states: dict[int, tuple[str, dict[str, Any]]] | None = None,
+) -> None:
     """Queue the broadcast of one committed write (called by the services on commit).
 
     It runs on one background thread, in commit order, so building the
@@ -320,7 +329,7 @@ def publish(*, site_id: int, version: int, events: list[Event]) -> None:
     """
     global _flush_queued
     with _pending_lock:
-        _pending.append(Write(site_id, version, tuple(events)))
+        _pending.append(Write(site_id, version, tuple(events), desk_states or {}))
         # A flush already queued (not yet taking writes) will take this one too: waking the
         # broadcast thread once per burst, not once per write, spares every request the hand-over.
         if _flush_queued:
@@ -404,7 +413,10 @@ def _publish(writes: list[Write]) -> None:
     by_version = {write.version: write.events for write in writes}
     desks = {event.desk.pk: event.desk for event in events if event.desk is not None}
     hands = _tickets_in_hand(events)
-    desk_states = {pk: desk_state_payload(desk, hands.get(pk, UNREAD)) for pk, desk in desks.items()}
+    built = _built_desk_states(writes)
+    desk_states = {
+        pk: built[pk] if pk in built else desk_state_payload(desk, hands.get(pk, UNREAD)) for pk, desk in desks.items()
+    }
     desk_parts = {pk: desk_part(state) for pk, state in desk_states.items()}
     waiting: list[dict[str, Any]] | None = None
     # Read once for the batch: the frames' counts and the estimates of the phones told below.
@@ -447,6 +459,23 @@ def _publish(writes: list[Write]) -> None:
     for builder in EXTRA_MESSAGES:
         outbox.extend(builder(events))
     send_all(outbox)
+
+
+def _built_desk_states(writes: list[Write]) -> dict[int, dict[str, Any]]:
+    """The desk messages a batch's writes built themselves, where the desk's last write in the batch built one.
+
+    Used only when their labels are in this thread's language; any other is built here as before.
+    """
+    language = get_language()
+    built: dict[int, dict[str, Any]] = {}
+    for write in writes:
+        for event in write.events:
+            if event.desk_id is not None:
+                built.pop(event.desk_id, None)  # a later write of the desk: its state is newer
+        for pk, (state_language, state) in write.desk_states.items():
+            if state_language == language:
+                built[pk] = state
+    return built
 
 
 def _ticket_messages(
@@ -492,8 +521,13 @@ def _ticket_messages(
     if not moved_types:
         return messages
     now = timezone.now()
-    queues = {type_id: _queue_head(site, site.service_day(now), type_id, now) for type_id in sorted(moved_types)}
-    listening = phones.listening([ticket.token for queue in queues.values() for ticket in queue])
+    rows = {type_id: _queue_head_rows(site, site.service_day(now), type_id, now) for type_id in sorted(moved_types)}
+    listening = phones.listening([row[_TOKEN] for queue in rows.values() for row in queue])
+    # Tickets are made only of the rows whose phone is open: most of a hall's are closed.
+    queues = {
+        type_id: [_ticket_of(row) if listening is None or row[_TOKEN] in listening else _UNHEARD for row in queue]
+        for type_id, queue in rows.items()
+    }
     if overview is None:
         overview = selectors.business_type_overview(site=site, day=site.service_day(now), include_inactive=True)
     types = {o.business_type.pk: o for o in overview}
@@ -502,7 +536,7 @@ def _ticket_messages(
         row = types.get(type_id)
         bt = row.business_type if row is not None else None
         for ahead, ticket in enumerate(queue):
-            if listening is not None and ticket.token not in listening:
+            if ticket is _UNHEARD:
                 continue
             if row is None or bt is None:  # an inactive type's queue: its estimate is read too
                 ticket.site = site
@@ -525,24 +559,43 @@ def _ticket_messages(
 
 
 def _queue_head(site: Site, day: dt.date, type_id: int, now: dt.datetime) -> list[Ticket]:
-    """The first PUSH_AHEAD waiting tickets of a type in queue_order(), with their checklist's number.
+    """The first PUSH_AHEAD waiting tickets of a type in queue_order(), with their checklist's number."""
+    return [_ticket_of(row) for row in _queue_head_rows(site, day, type_id, now)]
+
+
+_TICKET_FIELDS = len(Ticket._meta.concrete_fields)
+_TOKEN = [f.name for f in Ticket._meta.concrete_fields].index("token")  # its place in a row of _queue_head_rows()
+_UNHEARD: Any = object()  # a place in a queue whose phone is closed
+
+
+def _ticket_of(row: tuple[Any, ...]) -> Ticket:
+    ticket: Ticket = selectors.from_row(Ticket, row[:_TICKET_FIELDS])
+    ticket.checklist_number = row[_TICKET_FIELDS]  # type: ignore[attr-defined]
+    return ticket
+
+
+_QUEUE_HEAD = f"""
+    SELECT {selectors.columns(Ticket, "t")}, cv.number
+    FROM {Ticket._meta.db_table} t
+    LEFT JOIN {ChecklistVersion._meta.db_table} cv ON cv.id = t.checklist_version_id
+    WHERE t.site_id = %s AND t.service_day = %s AND t.status = %s AND t.business_type_id = %s
+    ORDER BY t.priority DESC,
+        CASE WHEN NOT t.priority AND t.appointment_start IS NOT NULL AND t.appointment_start <= %s
+            THEN 1 ELSE 0 END DESC,
+        t.transferred DESC, t.queued_at, t.id
+    LIMIT %s
+"""  # noqa: S608
+
+
+def _queue_head_rows(site: Site, day: dt.date, type_id: int, now: dt.datetime) -> list[tuple[Any, ...]]:
+    """_queue_head()'s rows: the ticket's columns (selectors.columns() order), then its checklist's number.
 
     One statement in SQL (it runs on every call): the ORM's compilation of queue_order() cost more
-    than reading the rows.
+    than reading the rows; and rows, not tickets, as only those with a phone open become tickets.
     """
-    return list(
-        Ticket.objects.raw(
-            f"""
-            SELECT t.*, cv.number AS checklist_number
-            FROM {Ticket._meta.db_table} t
-            LEFT JOIN {ChecklistVersion._meta.db_table} cv ON cv.id = t.checklist_version_id
-            WHERE t.site_id = %s AND t.service_day = %s AND t.status = %s AND t.business_type_id = %s
-            ORDER BY t.priority DESC,
-                CASE WHEN NOT t.priority AND t.appointment_start IS NOT NULL AND t.appointment_start <= %s
-                    THEN 1 ELSE 0 END DESC,
-                t.transferred DESC, t.queued_at, t.id
-            LIMIT %s
-            """,
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _QUEUE_HEAD,
             [
                 site.pk,
                 day,
@@ -552,7 +605,7 @@ def _queue_head(site: Site, day: dt.date, type_id: int, now: dt.datetime) -> lis
                 PUSH_AHEAD,
             ],
         )
-    )
+        return list(cursor.fetchall())
 
 
 def send(group: str, payload: dict[str, Any]) -> None:

@@ -267,21 +267,32 @@ def _checklist_url(ticket: Ticket) -> str | None:
     return url if published.exists() else None
 
 
+# Set on a ticket that cannot have a notice yet (called for the first time just now): no read for it.
+NO_NOTICE_YET = "_no_notice_yet"
+# A ticket has at most one notice (a one-to-one): plain SQL, as the ORM's compilation cost more than the read.
+_NOTICE_OF_TICKET = f"SELECT id, code, expires_at FROM {Notice._meta.db_table} WHERE ticket_id = %s"  # noqa: S608
+
+
 def _notice_brief(ticket: Ticket) -> NoticeBrief | None:
     if ticket.called_at is None:  # only a ticket that reached a desk can have one: no query for the queue
         return None
-    notice = Notice.objects.filter(ticket=ticket).only("code", "expires_at").first()
+    if vars(ticket).get(NO_NOTICE_YET):
+        return None
+    notice = next(iter(Notice.objects.raw(_NOTICE_OF_TICKET, [ticket.pk])), None)
     if notice is None:
         return None
     return NoticeBrief(code=notice.display_code, url=f"/n/{notice.code}/", expires_at=notice.expires_at)
 
 
-def desk_out(desk: Desk, ticket: Ticket | None, *, with_officer: bool = True) -> DeskOut:
+def desk_out(
+    desk: Desk, ticket: Ticket | None, *, with_officer: bool = True, prefixes: list[str] | None = None
+) -> DeskOut:
+    """`prefixes`: the desk's business types in its order, when the caller has read them already."""
     return DeskOut(
         number=str(desk.number),
         name=str(desk),
         state=desk.state,
-        business_types=[bt.prefix for bt in desk.business_types.all()],
+        business_types=[bt.prefix for bt in desk.business_types.all()] if prefixes is None else prefixes,
         officer=desk.officer.get_username() if desk.officer and with_officer else None,
         ticket=ticket.number if ticket else None,
         ticket_status=ticket.status if ticket else None,
@@ -298,18 +309,18 @@ def _on_duty(desk: Desk) -> OnDutyOut | None:
 UNREAD: Any = object()  # desk_action_out(): the ticket in hand is to be read
 
 
-def desk_action_out(desk: Desk, in_hand: Ticket | None = UNREAD) -> DeskActionOut:
+def desk_action_out(desk: Desk, in_hand: Ticket | None = UNREAD, *, prefixes: list[str] | None = None) -> DeskActionOut:
     """A desk's whole state: the API's answer to a desk action, the desk page's and desk socket's state.
 
     `in_hand`: the desk's ticket in hand when the caller knows it (the ticket a
-    call-next just called, or None), saving the read.
+    call-next just called, or None), saving the read; `prefixes` likewise its business types.
     """
     ticket = selectors.active_ticket(desk) if in_hand is UNREAD else in_hand
     if ticket is not None:
         ticket.desk = desk
     return DeskActionOut(
         ticket=ticket_out(ticket) if ticket else None,
-        desk=desk_out(desk, ticket),
+        desk=desk_out(desk, ticket, prefixes=prefixes),
         served_today=selectors.served_today(desk=desk, day=desk.site.service_day(timezone.now())),
     )
 

@@ -19,10 +19,10 @@ from typing import Any, ParamSpec, TypeVar
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, QuerySet, Value, When
+from django.db.models import Case, Field, Model, QuerySet, Value, When
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from notices.models import ChecklistVersion, Notice, normalize_code
 from queueing import broadcast, opening, rules, selectors
@@ -50,9 +50,11 @@ from queueing.models import (
     Reason,
     Site,
     SpecialDay,
+    StaffProfile,
     Ticket,
     hash_token,
 )
+from queueing.schemas import NO_NOTICE_YET, DeskActionOut, desk_action_out
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -113,8 +115,17 @@ def _pending_broadcast(site: Site) -> list[Event]:
     """The list the transaction's events go into, broadcast with the site's (new) version after the commit."""
     pending: list[Event] = []
     site._pending_events = pending  # type: ignore[attr-defined]
+    # The desk states the write built already (desk id → language, message), so the broadcast need not.
+    site._pending_desk_states = {}  # type: ignore[attr-defined]
     transaction.on_commit(
-        partial(broadcast.publish, site_id=site.pk, version=site.version, events=pending), robust=True
+        partial(
+            broadcast.publish,
+            site_id=site.pk,
+            version=site.version,
+            events=pending,
+            desk_states=site._pending_desk_states,  # type: ignore[attr-defined]
+        ),
+        robust=True,
     )
     return pending
 
@@ -132,7 +143,7 @@ def _record(
     at: dt.datetime | None = None,
 ) -> Event:
     pending = _bump_version(site)
-    event = Event.objects.create(
+    event = Event(
         site=site,
         ticket=ticket,
         desk=desk,
@@ -148,8 +159,51 @@ def _record(
         version=site.version,
         created_at=at or timezone.now(),
     )
+    _insert(event)
     pending.append(event)
     return event
+
+
+# Per model: its INSERT … RETURNING statement and the fields it writes (see _insert).
+_inserts: dict[type[Model], tuple[str, list[Field[Any, Any]]]] = {}
+
+
+def _insert(obj: Model) -> None:
+    """Save a new row with one INSERT in plain SQL: what create() does, for the rows every write adds.
+
+    Every issue adds a ticket and an event, every call-next an event or two: the ORM's insert
+    compiler cost more than the statement. Values go through each field as the ORM's would.
+    """
+    model = type(obj)
+    prepared = _inserts.get(model)
+    if prepared is None:
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        names = ", ".join(connection.ops.quote_name(str(f.column)) for f in fields)
+        placeholders = ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({names}) VALUES ({placeholders})"  # noqa: S608
+        if connection.features.can_return_columns_from_insert:
+            sql += f" RETURNING {connection.ops.quote_name(str(model._meta.pk.column))}"
+        prepared = _inserts[model] = (sql, fields)
+    sql, fields = prepared
+    values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        obj.pk = cursor.fetchone()[0] if connection.features.can_return_columns_from_insert else cursor.lastrowid
+    obj._state.adding = False
+    obj._state.db = connection.alias
+
+
+def _save_fields(obj: Model, fields: list[str]) -> None:
+    """save(update_fields=…) in one plain-SQL UPDATE, for the ticket changes of call-next (its hot path)."""
+    meta = obj._meta
+    columns = [f for f in meta.concrete_fields if f.name in fields]
+    assignments = ", ".join(f"{connection.ops.quote_name(str(f.column))} = %s" for f in columns)
+    values = [f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {connection.ops.quote_name(meta.db_table)} SET {assignments} WHERE id = %s",  # noqa: S608
+            [*values, obj.pk],
+        )
 
 
 # --- Day change -------------------------------------------------------------
@@ -171,9 +225,12 @@ def _lock_site(site_id: int, now: dt.datetime, *, bump: bool = False) -> Site:
     version's increment are one statement (an UPDATE locks the row as FOR UPDATE does).
     """
     if bump:
-        site = next(iter(Site.objects.raw(_LOCK_AND_BUMP, [site_id])), None)
-        if site is None:
+        with connection.cursor() as cursor:  # a cursor, not raw(): this runs in every write
+            cursor.execute(_LOCK_AND_BUMP, [site_id])
+            row = cursor.fetchone()
+        if row is None:
             raise Site.DoesNotExist(f"No site {site_id}.")
+        site: Site = selectors.from_row(Site, row)
         _pending_broadcast(site)
     else:
         site = Site.objects.select_for_update().get(pk=site_id)
@@ -259,6 +316,7 @@ def issue_ticket(
     checklist_version: int | None = None,
     appointment_start: dt.datetime | None = None,
     now: dt.datetime | None = None,
+    context: selectors.IssueContext | None = None,
 ) -> Issued:
     """Draw the next number of a business type for today.
 
@@ -269,13 +327,19 @@ def issue_ticket(
     kiosk showed; without it the ticket records the one published now.
     `appointment_start` makes it a booked citizen's ticket (the app that keeps
     the bookings checks the booking first, in the same transaction).
+    `context`: the business type and checklist as the API read them already (selectors.issue_context()).
     """
     # The business type and its checklist are the hall's settings, read before
     # the site's lock: the lock is held only for what must be serialised.
-    bt = BusinessType.objects.filter(site=site, prefix=prefix).first()
+    bt = context.business_type if context is not None else BusinessType.objects.filter(site=site, prefix=prefix).first()
     if bt is None:
         raise NotFound(_("There is no business type %(prefix)s here.") % {"prefix": prefix})
-    shown = _checklist_shown(business_type=bt, number=checklist_version)
+    if context is not None:
+        shown = context.checklist
+        if shown is None and checklist_version is not None:
+            raise _unknown_checklist(bt, checklist_version)
+    else:
+        shown = _checklist_shown(business_type=bt, number=checklist_version)
     try:
         return _issue(
             site=site,
@@ -362,7 +426,7 @@ def _issue(
         source = Ticket.PrioritySource.NOTICE
     else:
         source = Ticket.PrioritySource.SELF_DECLARED if priority else Ticket.PrioritySource.NONE
-    ticket = Ticket.objects.create(
+    ticket = Ticket(
         site=site,
         business_type=bt,
         issued_business_type=bt,
@@ -378,6 +442,7 @@ def _issue(
         issued_at=now,
         queued_at=now,
     )
+    _insert(ticket)
     data: dict[str, Any] = {"priority": priority, "priority_kind": ticket.priority_kind}
     if appointment_start is not None:
         data["appointment_start"] = appointment_start.isoformat()
@@ -439,21 +504,60 @@ def _checklist_shown(*, business_type: BusinessType, number: int | None) -> Chec
         return versions.order_by("-number").first()
     shown = versions.filter(number=number).first()
     if shown is None:
-        raise NotFound(
-            _("Checklist version %(number)s of %(prefix)s does not exist.")
-            % {"number": number, "prefix": business_type.prefix}
-        )
+        raise _unknown_checklist(business_type, number)
     return shown
+
+
+def _unknown_checklist(business_type: BusinessType, number: int) -> NotFound:
+    return NotFound(
+        _("Checklist version %(number)s of %(prefix)s does not exist.")
+        % {"number": number, "prefix": business_type.prefix}
+    )
 
 
 # --- Desk actions -----------------------------------------------------------
 
 
-def _lock_desk(desk: Desk, now: dt.datetime, *, bump: bool = False) -> Desk:
+def _lock_desk(desk: Desk, now: dt.datetime, *, bump: bool = False, with_officer: bool = False) -> Desk:
+    """`with_officer`: read the signed-in officer and their public profile too (the desk's state shows them)."""
     site = _lock_site(desk.site_id, now, bump=bump)
-    locked = Desk.objects.select_for_update().get(pk=desk.pk)
+    locked = _lock_desk_with_officer(desk.pk) if with_officer else Desk.objects.select_for_update().get(pk=desk.pk)
     locked.site = site
     return locked
+
+
+_DESK_WITH_OFFICER = (
+    f"SELECT {selectors.columns(Desk, 'd')}, {selectors.columns(User, 'u')}, {selectors.columns(StaffProfile, 'p')}"
+    f" FROM {Desk._meta.db_table} d LEFT JOIN {User._meta.db_table} u ON u.id = d.officer_id"
+    f" LEFT JOIN {StaffProfile._meta.db_table} p ON p.user_id = u.id WHERE d.id = %s"
+)
+
+
+def _lock_desk_with_officer(desk_id: int) -> Desk:
+    """The desk locked, with its officer and their profile: plain SQL, as call-next does it on every call.
+
+    (The ORM's select_related() of the two outer joins cost more to compile than to run.)
+    """
+    sql = _DESK_WITH_OFFICER
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE OF d"  # the desk's row only: the officer's side is an outer join
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [desk_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise Desk.DoesNotExist(f"No desk {desk_id}.")
+    n_desk, n_user = len(Desk._meta.concrete_fields), len(User._meta.concrete_fields)
+    desk: Desk = selectors.from_row(Desk, row[:n_desk])
+    if desk.officer_id is None:
+        desk.officer = None
+        return desk
+    officer: User = selectors.from_row(User, row[n_desk : n_desk + n_user])
+    has_profile = row[n_desk + n_user] is not None
+    profile = selectors.from_row(StaffProfile, row[n_desk + n_user :]) if has_profile else None
+    # As select_related() leaves it: `officer.staff` is the profile, or raises when there is none.
+    StaffProfile._meta.get_field("user").remote_field.set_cached_value(officer, profile)
+    desk.officer = officer
+    return desk
 
 
 def _require_open(desk: Desk) -> None:
@@ -470,8 +574,48 @@ def _lock_tickets(*, skip_locked: bool = False) -> QuerySet[Ticket]:
     )
 
 
-def _lock_active(desk: Desk) -> Ticket | None:
-    return _lock_tickets().filter(desk=desk, status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING]).first()
+def _lock_active(desk: Desk, types: dict[int, BusinessType] | None = None) -> Ticket | None:
+    """The desk's ticket in hand, locked. `types`: the business types call-next read already (its fast path)."""
+    if types is None:
+        return _lock_tickets().filter(desk=desk, status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING]).first()
+    return _lock_ticket_sql(
+        f"{_TICKET_WITH_CHECKLIST} WHERE t.desk_id = %s AND t.status IN (%s, %s)"
+        " ORDER BY t.site_id, t.service_day DESC, t.queued_at LIMIT 1",
+        [desk.pk, Ticket.Status.CALLED, Ticket.Status.SERVING],
+        site=desk.site,
+        types=types,
+    )
+
+
+_TICKET_WITH_CHECKLIST = (
+    f"SELECT t.*, cv.number AS checklist_number FROM {Ticket._meta.db_table} t"  # noqa: S608
+    f" LEFT JOIN {ChecklistVersion._meta.db_table} cv ON cv.id = t.checklist_version_id"
+)
+
+
+def _lock_ticket_sql(
+    sql: str, params: list[Any], *, site: Site, types: dict[int, BusinessType], skip_locked: bool = False
+) -> Ticket | None:
+    """One ticket read and locked in plain SQL, as _lock_tickets() has it, on call-next's path.
+
+    The ORM's compilation of that joined, locking query cost more than the read itself; the
+    site (locked already) and the business type (read by the caller) are the objects in hand.
+    """
+    if connection.features.has_select_for_update:  # SQLite has no row locks: its write lock serialises
+        sql += " FOR UPDATE OF t" + (" SKIP LOCKED" if skip_locked else "")
+    ticket = next(iter(Ticket.objects.raw(sql, params)), None)
+    if ticket is None:
+        return None
+    ticket.site = site
+    known = types.get(ticket.business_type_id)
+    ticket.business_type = known if known is not None else BusinessType.objects.get(pk=ticket.business_type_id)
+    number = vars(ticket).pop("checklist_number", None)
+    if ticket.checklist_version_id is not None:
+        # The version's number is what the ticket's link shows; its other fields load if ever asked for.
+        ticket.checklist_version = ChecklistVersion.from_db(
+            connection.alias, ["id", "number"], [ticket.checklist_version_id, number]
+        )
+    return ticket
 
 
 def _active_for(desk: Desk, action: str) -> Ticket:
@@ -505,7 +649,7 @@ def _finish(ticket: Ticket, *, desk: Desk, actor: Actor, now: dt.datetime) -> No
     else:
         ticket.status = ticket.transition("no_show")
         ticket.finished_at = now
-        ticket.save(update_fields=["status", "finished_at"])
+        _save_fields(ticket, ["status", "finished_at"])
         _record(site=desk.site, kind=Event.Kind.TICKET_NO_SHOW, actor=actor, ticket=ticket, desk=desk, at=now)
 
 
@@ -523,12 +667,15 @@ def _complete(ticket: Ticket, *, desk: Desk, actor: Actor, now: dt.datetime) -> 
 def _call(
     ticket: Ticket, *, desk: Desk, actor: Actor, now: dt.datetime, reason: Reason | None = None, note: str = ""
 ) -> Ticket:
+    if ticket.called_at is None and not ticket.transferred:
+        # Never at a desk before (a transfer clears called_at): it cannot have a notice, none is read.
+        vars(ticket)[NO_NOTICE_YET] = True
     ticket.status = ticket.transition("call")
     ticket.desk = desk
     ticket.officer = _officer(desk, actor)
     ticket.called_at = now
     ticket.recalls = 0
-    ticket.save(update_fields=["status", "desk", "officer", "called_at", "recalls"])
+    _save_fields(ticket, ["status", "desk", "officer", "called_at", "recalls"])
     _record(
         site=desk.site,
         kind=Event.Kind.TICKET_CALLED,
@@ -543,23 +690,51 @@ def _call(
     return ticket
 
 
-@write_transaction
+@dataclass(frozen=True)
+class DeskResult:
+    """A desk action's outcome: the ticket it took (None: none) and the desk's whole state after it."""
+
+    ticket: Ticket | None
+    state: DeskActionOut
+
+
 def call_next(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> Ticket | None:
     """Finish the desk's ticket in hand and call the next one (None: the queue is empty)."""
+    return call_next_with_state(desk=desk, actor=actor, now=now).ticket
+
+
+@write_transaction
+def call_next_with_state(*, desk: Desk, actor: Actor, now: dt.datetime | None = None) -> DeskResult:
+    """call_next(), with the desk's state after it: the desk's answer, and its live message as well."""
     now = now or timezone.now()
-    desk = _lock_desk(desk, now, bump=True)
+    desk = _lock_desk(desk, now, bump=True, with_officer=True)
     _require_open(desk)
-    current = _lock_active(desk)
+    types = selectors.desk_business_types(desk)
+    by_id = {bt.pk: bt for bt in types}
+    current = _lock_active(desk, by_id)
     if current is not None:
         _finish(current, desk=desk, actor=actor, now=now)
-    handled = list(desk.deskbusinesstype_set.order_by("position").values_list("business_type_id", flat=True))
-    candidate = _next_for(desk, handled, now) if handled else None
-    if candidate is None:
-        return _nothing_written(None) if current is None else None
-    return _call(candidate, desk=desk, actor=actor, now=now)
+    handled = [bt.pk for bt in sorted(types, key=lambda bt: vars(bt)["desk_position"])]
+    candidate = _next_for(desk, handled, now, by_id) if handled else None
+    if candidate is not None:
+        _call(candidate, desk=desk, actor=actor, now=now)
+    state = _desk_state(desk, candidate, prefixes=[bt.prefix for bt in types])
+    if candidate is None and current is None:
+        return _nothing_written(DeskResult(None, state))
+    return DeskResult(candidate, state)
 
 
-def _next_for(desk: Desk, handled: list[int], now: dt.datetime) -> Ticket | None:
+def _desk_state(desk: Desk, in_hand: Ticket | None, *, prefixes: list[str]) -> DeskActionOut:
+    """The desk's state as the write leaves it, built once for the answer and the desk's live message."""
+    state = desk_action_out(desk, in_hand, prefixes=prefixes)
+    pending: dict[int, Any] | None = getattr(desk.site, "_pending_desk_states", None)
+    if pending is not None:
+        # Its labels are in this request's language: the broadcast uses it only where its own is the same.
+        pending[desk.pk] = (get_language(), {"type": "desk", **state.model_dump()})
+    return state
+
+
+def _next_for(desk: Desk, handled: list[int], now: dt.datetime, types: dict[int, BusinessType]) -> Ticket | None:
     """The ticket a desk calls next, locked: queue_order(), then the desk's own order of its types.
 
     The first ticket over all the desk's types is the first of its own type,
@@ -583,7 +758,13 @@ def _next_for(desk: Desk, handled: list[int], now: dt.datetime) -> Ticket | None
     )
     # The site lock already serialises the desks; the row lock (skipping rows
     # someone else holds) keeps two desks from ever taking one ticket even so.
-    locked = _lock_tickets(skip_locked=True).filter(pk=first.pk, status=Ticket.Status.WAITING).first()
+    locked = _lock_ticket_sql(
+        f"{_TICKET_WITH_CHECKLIST} WHERE t.id = %s AND t.status = %s",
+        [first.pk, Ticket.Status.WAITING],
+        site=desk.site,
+        types=types,
+        skip_locked=True,
+    )
     if locked is not None:
         return locked
     # The first was held by someone else (not possible under the site lock): the whole queue, sorted.

@@ -33,38 +33,38 @@ def device(desk: Desk) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Bearer {services.create_desk_token(desk=desk)}"}
 
 
-def test_issuing_a_ticket_takes_ten_statements(
+def test_issuing_a_ticket_takes_seven_statements(
     client: Client, desk: Desk, issue: Issue, django_assert_max_num_queries: Any
 ) -> None:
     issue("A")
-    # The site, the key's pre-check, the type, its checklist; then locked: the site's lock and new
-    # version in one UPDATE, one read of the number, queue, desks and key, the ticket, its event.
-    with django_assert_max_num_queries(10):
+    # The site, the key's pre-check, the type and its checklist in one read; then locked: the site's
+    # lock and new version in one UPDATE, one read of the number, queue, desks and key, the ticket, its event.
+    with django_assert_max_num_queries(7):
         response = issue_request(client, "kiosk-1")
     assert response.status_code == 201
     assert response.json()["number"] == "A002"
 
 
-def test_a_retried_issue_takes_five_statements_and_changes_nothing(
+def test_a_retried_issue_takes_four_statements_and_changes_nothing(
     client: Client, site: Site, desk: Desk, django_assert_max_num_queries: Any
 ) -> None:
     first = issue_request(client, "kiosk-1").json()
     version = Site.objects.get(pk=site.pk).version
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(4):
         again = issue_request(client, "kiosk-1")
     assert again.json()["token"] == first["token"]
     assert Site.objects.get(pk=site.pk).version == version
 
 
-def test_call_next_takes_at_most_seventeen_statements(
+def test_call_next_takes_at_most_fourteen_statements(
     client: Client, desk: Desk, issue: Issue, device: dict[str, str], django_assert_max_num_queries: Any
 ) -> None:
     issue("A")
     issue("B")
     url = "/api/v1/sites/hall/desks/1/call-next/"
-    with django_assert_max_num_queries(15):  # the hand is empty
+    with django_assert_max_num_queries(12):  # the hand is empty
         assert client.post(url, **device).json()["ticket"]["number"] == "A001"
-    with django_assert_max_num_queries(17):  # the called ticket becomes a no-show first
+    with django_assert_max_num_queries(14):  # the called ticket becomes a no-show first
         assert client.post(url, **device).json()["ticket"]["number"] == "B001"
 
 
