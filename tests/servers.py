@@ -58,13 +58,15 @@ class Daphne:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(prefix="daphne-", suffix=".log", delete=False)  # noqa: SIM115
         self.env = child_env(
-            DJANGO_SETTINGS_MODULE="counter.settings",
-            DATABASE_URL=database_url(),
-            DEBUG="0",
-            ALLOWED_HOSTS="127.0.0.1,localhost",
-            PASSWORD_HASHERS=FAST_HASHER,
-            COUNTER_KIOSK_RATE_LIMIT="100000",
-            **env,
+            **{
+                "DJANGO_SETTINGS_MODULE": "counter.settings",
+                "DATABASE_URL": database_url(),
+                "DEBUG": "0",
+                "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "PASSWORD_HASHERS": FAST_HASHER,
+                "COUNTER_KIOSK_RATE_LIMIT": "100000",
+                **env,
+            }
         )
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -228,14 +228,16 @@ class Server:
         self.ws_url = f"ws://127.0.0.1:{self.port}"
         self.log_path = Path(tempfile.mkstemp(prefix="daphne-fault-", suffix=".log")[1])
         self.env = child_env(
-            DJANGO_SETTINGS_MODULE="counter.settings",
-            DATABASE_URL=database_url,
-            DEBUG="0",
-            ALLOWED_HOSTS="127.0.0.1,localhost",
-            PASSWORD_HASHERS=FAST_HASHER,
-            COUNTER_KIOSK_RATE_LIMIT="100000",
-            LOG_LEVEL="INFO",
-            **env,
+            **{
+                "DJANGO_SETTINGS_MODULE": "counter.settings",
+                "DATABASE_URL": database_url,
+                "DEBUG": "0",
+                "ALLOWED_HOSTS": "127.0.0.1,localhost",
+                "PASSWORD_HASHERS": FAST_HASHER,
+                "COUNTER_KIOSK_RATE_LIMIT": "100000",
+                "LOG_LEVEL": "INFO",
+                **env,
+            }
         )
         if "REDIS_URL" not in env:
             self.env.pop("REDIS_URL", None)
