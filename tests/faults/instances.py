@@ -340,14 +340,16 @@ class LiveSocket:
             try:
                 assert self.socket is not None
                 message = json.loads(self.socket.recv(timeout=left))
+                received.append(message)
+                # A gap in frames still buffered from a dead server is answered on its socket, and
+                # that send fails (broken pipe) as a read would: the same reconnect follows.
+                self.take(message)
             except TimeoutError:
                 break
             except Exception:  # closed by a dying server: what live.js does
                 self.reconnects += 1
                 self.connect()
                 continue
-            received.append(message)
-            self.take(message)
         return received
 
     def until_reconnected(self, timeout: float = 30) -> None:
