@@ -11,8 +11,9 @@ For every client level it starts fresh daphne processes, opens N display sockets
 calls through the API of the first worker one every 100 ms and times, for every
 (socket, call), the answer of the call-next request to that socket's receipt of
 the matching `call` message. Every client behaves like a lobby screen: a
-heartbeat on connect and every 15 s, and an acknowledgement of every call.
-See bench/README.md.
+heartbeat on connect and every 15 s, and an acknowledgement of a call with the
+probability (`ack_rate`) the server's last answer to a heartbeat gave, as
+static/counter/live.js does (`--ack-all`: of every call). See bench/README.md.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ ISSUE_PATH = f"/api/v1/sites/{SITE}/tickets/"
 DESK = 1
 CALL_PATH = f"/api/v1/sites/{SITE}/desks/{DESK}/call-next/"
 CALL_PREFIX = '{"type":"call",'  # broadcast.dumps writes compact JSON, "type" first
+HEARTBEAT_OK_PREFIX = '{"type":"heartbeat.ok"'
 CONNECT_CONCURRENCY = 200  # a restart's reconnect storm: as many at once as the server takes
 OPEN_TIMEOUT = 30.0
 HTTP_TIMEOUT = 30.0
@@ -183,6 +185,8 @@ class Display:
     others: int = 0
     acks: int = 0
     heartbeats: int = 0
+    ack_rate: float = 1.0  # as the server's last heartbeat.ok says (live.js); --ack-all: always 1
+    ack_all: bool = False
     reader: asyncio.Task[None] | None = None
     beater: asyncio.Task[None] | None = None
     # Set when the receipts reach `wanted` numbers; the level waits on all of them.
@@ -197,13 +201,16 @@ class Display:
                     call = json.loads(message)
                     number = str(call["number"])
                     self.calls.setdefault(number, now)
-                    # As a lobby display does once it has drawn the call.
-                    await self.ws.send(json.dumps({"type": "ack", "id": call["id"]}))
-                    self.acks += 1
+                    # As a lobby display does once it has drawn the call: with the server's sampling rate.
+                    if self.ack_all or random.random() < self.ack_rate:
+                        await self.ws.send(json.dumps({"type": "ack", "id": call["id"]}))
+                        self.acks += 1
                     if self.wanted and self.wanted.issubset(self.calls):
                         self.complete.set()
                 else:
                     self.others += 1
+                    if isinstance(message, str) and message.startswith(HEARTBEAT_OK_PREFIX):
+                        self.ack_rate = float(json.loads(message).get("ack_rate", 1.0))
 
     async def heartbeat(self) -> None:
         """On connect and every HEARTBEAT_SECONDS (the first one spread out, as screens start apart)."""
@@ -223,7 +230,9 @@ class Display:
             self.complete.set()
 
 
-async def open_display(uri: str, limit: asyncio.Semaphore, name: str = "bench-warm-up") -> Display:
+async def open_display(
+    uri: str, limit: asyncio.Semaphore, name: str = "bench-warm-up", *, ack_all: bool = False
+) -> Display:
     async with limit:
         ws = await connect(uri, origin=ORIGIN, open_timeout=OPEN_TIMEOUT, max_queue=None, ping_interval=None)
         try:
@@ -233,7 +242,7 @@ async def open_display(uri: str, limit: asyncio.Semaphore, name: str = "bench-wa
         except BaseException:
             await ws.close()
             raise
-    display = Display(ws=ws, name=name)
+    display = Display(ws=ws, name=name, ack_all=ack_all)
     display.reader = asyncio.create_task(display.read())
     display.beater = asyncio.create_task(display.heartbeat())
     return display
@@ -349,6 +358,7 @@ async def run_level(
     origin_ok: list[bool],
     profile_to: Path | None = None,
     opening: int = CONNECT_CONCURRENCY,
+    ack_all: bool = False,
 ) -> None:
     uris = [f"ws://{HOST}:{port}{DISPLAY_PATH}" for port in ports]
     port = ports[0]  # the calls are made on the first worker; the others hear of them through Redis
@@ -371,7 +381,7 @@ async def run_level(
             # The reconnect storm: from the first connect to the last snapshot received.
             started = time.perf_counter()
             tasks = [
-                asyncio.create_task(open_display(uris[i % len(uris)], limit, f"bench-{i:04d}"))
+                asyncio.create_task(open_display(uris[i % len(uris)], limit, f"bench-{i:04d}", ack_all=ack_all))
                 for i in range(level.clients)
             ]
             done, pending = await asyncio.wait(tasks, timeout=max(0.0, deadline - time.monotonic()))
@@ -626,7 +636,8 @@ def print_settings(args: argparse.Namespace, db_detail: str, env: dict[str, str]
         ("socket path", f"{DISPLAY_PATH} (first message a snapshot, checked)"),
         (
             "screens",
-            f"every client heartbeats on connect and every {HEARTBEAT_SECONDS:g} s, and acknowledges every call",
+            f"every client heartbeats on connect and every {HEARTBEAT_SECONDS:g} s, and acknowledges "
+            + ("every call" if args.ack_all else "a call with the probability its last heartbeat.ok gave"),
         ),
         (
             "levels",
@@ -648,7 +659,7 @@ def print_results(levels: Sequence[Level], origin_ok: Sequence[bool]) -> None:
     print("Results")
     print("=======")
     print("Delivery latency: call-next answer read by the bench -> matching `call` message read from each socket.")
-    print("Every socket acknowledges each call and heartbeats (acks / heartbeats sent below).")
+    print("Every socket heartbeats and acknowledges calls (acks / heartbeats sent below).")
     print("CPU: % of one core from the first call to the last delivery (srv CPU/call: daphne CPU seconds per")
     print("answered call, request and fan-out together); other = the rest of the machine meanwhile.")
     print()
@@ -783,6 +794,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="per level, also restart daphne under N screens and time until every one has a new snapshot",
     )
+    parser.add_argument(
+        "--ack-all",
+        action="store_true",
+        help="every screen acknowledges every call, ignoring the server's ack_rate (as screens did before it)",
+    )
     parser.add_argument("--profile", type=Path, help="directory: py-spy records the first worker during each level")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (database, server logs)")
     return parser.parse_args(argv)
@@ -813,6 +829,7 @@ async def run_levels(args: argparse.Namespace, env: dict[str, str], tmp: Path, t
                 origin_ok,
                 profile_to,
                 args.open_concurrency,
+                args.ack_all,
             )
         levels.append(level)
         if profile_to is not None:

@@ -269,6 +269,8 @@ COUNTER_HTTP_THREADS = env.int("COUNTER_HTTP_THREADS", default=8)
 # A screen not heard of for this long raises an alert on its site's desks
 # (heartbeats come every 15 s).
 COUNTER_SCREEN_STALE_SECONDS = env.int("COUNTER_SCREEN_STALE_SECONDS", default=60)
+# Call acknowledgements each server process asks of a site's displays per call (a random sample).
+COUNTER_ACK_SAMPLES = env.int("COUNTER_ACK_SAMPLES", default=50)
 # Addresses of reverse proxies whose X-Forwarded-For is believed.
 COUNTER_TRUSTED_PROXIES = env.list("COUNTER_TRUSTED_PROXIES", default=[])
 

@@ -20,6 +20,7 @@ from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from channels.layers import get_channel_layer
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection
 
@@ -38,7 +39,19 @@ MIN_HEARTBEAT_SECONDS = 5.0
 PENDING_ACKS = 32
 SCREENS_PUSH_SECONDS = 15.0
 TELL_DESKS_SECONDS = 1.0
-HEARTBEAT_OK = broadcast.dumps({"type": "heartbeat.ok"})
+# Acknowledgements this process asks for per call: each display acknowledges a call with the
+# probability `ack_rate` its heartbeat's answer gives, so that a hall of a thousand screens
+# sends about this many, not a thousand frames to parse per call (README "Screens").
+ACK_SAMPLES: int = settings.COUNTER_ACK_SAMPLES
+
+
+def ack_rate(screens: int) -> float:
+    """The share of calls each of a site's `screens` display sockets here acknowledges."""
+    return 1.0 if screens <= ACK_SAMPLES else round(ACK_SAMPLES / screens, 4)
+
+
+def heartbeat_ok(screens: int) -> str:
+    return broadcast.dumps({"type": "heartbeat.ok", "ack_rate": ack_rate(screens)})
 
 
 def parse(text: str | None) -> dict[str, Any] | None:
@@ -238,7 +251,7 @@ class DisplayConsumer(QueueConsumer):
         changed = await self.presence(
             screens.screen_seen, site_id=self.site.pk, name=name, kind=kind, sound=sound, since=self.since, now=now
         )
-        await self.send(text_data=HEARTBEAT_OK)
+        await self.send(text_data=heartbeat_ok(hub.hub().count(self.site.pk)))
         if changed:
             await self.tell_desks()
 

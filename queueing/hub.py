@@ -130,6 +130,11 @@ class Hub:
         if listener is not None:
             listener.members.discard(member)
 
+    def count(self, site_id: int) -> int:
+        """How many of the site's display sockets this process holds."""
+        listener = self.sites.get(site_id)
+        return len(listener.members) if listener is not None else 0
+
     async def once(self, key: Hashable, build: Callable[[], Awaitable[str]]) -> str:
         """`build()`'s result; sockets asking for the same key meanwhile wait for the same build."""
         pending = self.building.get(key)

@@ -85,6 +85,35 @@ def test_the_desk_lists_the_connected_displays_and_flags_one_that_stopped(
     page.close()
 
 
+@pytest.mark.parametrize(("samples", "acknowledged"), [(None, True), ("0", False)], ids=["small-hall", "sampled-out"])
+def test_a_display_acknowledges_a_call_as_often_as_the_server_asks(
+    db: object, desk: Desk, issue: Callable[..., Ticket], browser: Browser, samples: str | None, acknowledged: bool
+) -> None:
+    """A small hall acknowledges every call; with COUNTER_ACK_SAMPLES=0 the rate is 0 and none is sent."""
+    daphne = Daphne(**({"COUNTER_ACK_SAMPLES": samples} if samples is not None else {})).start()
+    try:
+        issue("A")
+        page = browser.new_page(locale="zh-CN", viewport=TV)
+        sent: list[dict[str, object]] = []
+        page.on("websocket", lambda socket: socket.on("framesent", lambda frame: sent.append(json.loads(frame))))
+        page.goto(f"{daphne.url}/display/hall/")
+        expect(page.locator(".lobby-desk").first).to_be_visible()
+        call(daphne, desk)
+        expect(page.locator(".lobby-call-number")).to_have_text("A001")
+        # Turning the sound on heartbeats at once: any acknowledgement of the call was sent before it.
+        page.locator('[data-action="enable-sound"]').click()
+        for _ in range(100):
+            if [m["type"] for m in sent].count("heartbeat") >= 2:
+                break
+            page.wait_for_timeout(50)
+        kinds = [m["type"] for m in sent]
+        assert kinds.count("heartbeat") == 2
+        assert ("ack" in kinds[: kinds.index("heartbeat", kinds.index("heartbeat") + 1)]) is acknowledged
+        page.close()
+    finally:
+        daphne.stop()
+
+
 def test_the_lobby_shows_how_fresh_it_is_and_turns_red_when_the_socket_is_down(
     server: Daphne, desk: Desk, browser: Browser
 ) -> None:

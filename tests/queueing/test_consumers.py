@@ -338,7 +338,7 @@ async def test_a_heartbeat_puts_the_screen_on_its_sites_desks(site: Site, desk: 
     assert snapshot["screens"]["screens"] == []
     display, _ = await connect("/ws/v1/sites/hall/display/")
     await display.send_to(text_data=heartbeat("lobby-1", sound=False))
-    assert json.loads(await display.receive_from(timeout=5)) == {"type": "heartbeat.ok"}
+    assert json.loads(await display.receive_from(timeout=5)) == {"type": "heartbeat.ok", "ack_rate": 1.0}
     told = json.loads(await officer.receive_from(timeout=5))
     assert told["type"] == "screens"
     [screen] = told["screens"]

@@ -16,7 +16,7 @@ from django.contrib.auth.models import User
 from django.db import connections
 
 from counter.asgi import application
-from queueing import broadcast, hub, officers, services
+from queueing import broadcast, consumers, hub, officers, services
 from queueing.models import Desk, Site, StaffProfile, Ticket
 
 pytestmark = [pytest.mark.asyncio, pytest.mark.django_db(transaction=True)]
@@ -132,7 +132,7 @@ async def test_a_hall_of_screens_coming_back_tells_the_desks_once_a_second(site:
     screens = [await connect() for _ in range(10)]
     for i, (socket, _) in enumerate(screens):
         await socket.send_to(text_data=heartbeat(f"lobby-{i}"))
-        assert json.loads(await socket.receive_from(timeout=5)) == {"type": "heartbeat.ok"}
+        assert json.loads(await socket.receive_from(timeout=5)) == {"type": "heartbeat.ok", "ack_rate": 1.0}
     first = json.loads(await officer.receive_from(timeout=5))  # at once, for the first screen
     last = json.loads(await officer.receive_from(timeout=5))  # once more, a second later, for the others
     assert first["type"] == last["type"] == "screens"
@@ -141,3 +141,23 @@ async def test_a_hall_of_screens_coming_back_tells_the_desks_once_a_second(site:
     for socket, _ in screens:
         await socket.disconnect()
     await officer.disconnect()
+
+
+async def test_in_a_big_hall_each_display_acknowledges_a_share_of_the_calls(site: Site) -> None:
+    from tests.queueing.test_consumers import heartbeat
+
+    rates = []
+    with mock.patch.object(consumers, "ACK_SAMPLES", 4):
+        screens = [await connect() for _ in range(8)]
+        for i, (socket, _) in enumerate(screens):
+            await socket.send_to(text_data=heartbeat(f"lobby-{i}"))
+            rates.append(json.loads(await socket.receive_from(timeout=5))["ack_rate"])
+        # Every screen asks again at its next heartbeat (a screen heartbeats every 15 s): the hall's size now.
+        await screens[0][0].disconnect()
+        await screens[1][0].send_to(text_data=heartbeat("lobby-1", sound=False))  # a change: answered at once
+        again = json.loads(await screens[1][0].receive_from(timeout=5))
+        assert [consumers.ack_rate(n) for n in (1, 4, 5, 1000)] == [1.0, 1.0, 0.8, 0.004]
+    assert rates == [0.5] * 8  # all eight were open when they heartbeat: 4 acks per call in all
+    assert again == {"type": "heartbeat.ok", "ack_rate": round(4 / 7, 4)}
+    for socket, _ in screens[1:]:
+        await socket.disconnect()

@@ -106,7 +106,7 @@ def test_a_screens_heartbeat_reaches_the_desks_and_its_ack_times_the_call(
         assert first(officer)["screens"]["screens"] == []
         first(tv)
         tv.send(json.dumps({"type": "heartbeat", "screen": "大厅-1", "kind": "display", "sound": True}))
-        assert next_of_type(tv, "heartbeat.ok") == {"type": "heartbeat.ok"}
+        assert next_of_type(tv, "heartbeat.ok") == {"type": "heartbeat.ok", "ack_rate": 1.0}
         screens = next_of_type(officer, "screens")["screens"]
         assert [(s["name"], s["kind"], s["sound"], s["connected"]) for s in screens] == [
             ("大厅-1", "display", True, True)
