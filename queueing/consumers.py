@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import connection
 
-from queueing import broadcast, hub, languages, phones, readcache, screens
+from queueing import broadcast, hub, languages, phones, readcache, screens, wire
 from queueing.auth import works_at
 from queueing.models import Desk, DeskToken, Site, Ticket, hash_token
 
@@ -140,6 +140,7 @@ class DisplayConsumer(QueueConsumer):
     last_heartbeat: float = 0.0
     sound: bool | None = None
     early: list[dict[str, Any]] | None = None
+    write_frame: Callable[[bytes], bool] | None = None
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         # A display socket hears its site through the hub (queueing/hub.py), never on a
@@ -150,6 +151,8 @@ class DisplayConsumer(QueueConsumer):
         self.channel_layer = get_channel_layer(self.channel_layer_alias)
         self.channel_name = None
         self.base_send = send
+        # Under daphne a broadcast's frame, built once, is written to the connection (queueing/wire.py).
+        self.write_frame = wire.raw_writer(send)
         with contextlib.suppress(StopConsumer):
             while True:
                 await self.dispatch(await receive())
@@ -209,7 +212,10 @@ class DisplayConsumer(QueueConsumer):
             self.pending[call] = event["sent"]
             if len(self.pending) > PENDING_ACKS:
                 del self.pending[next(iter(self.pending))]
-        await self.send(text_data=languages.text_for(event, self.language))
+        text = languages.text_for(event, self.language)
+        if self.write_frame is not None and self.write_frame(wire.frame_for(event, text, self.language)):
+            return
+        await self.send(text_data=text)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         message = parse(text_data)
