@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.http import HttpRequest
 from ninja.security import HttpBearer, SessionAuth
 
+from queueing import selectors
 from queueing.errors import Forbidden
 from queueing.models import Desk, DeskToken, Site, hash_token
 from queueing.ratelimit import client_address
@@ -22,11 +23,7 @@ class DeskDeviceAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> DeskToken | None:
         if not token or len(token) > 200:
             return None
-        return (
-            DeskToken.objects.select_related("desk__site")
-            .filter(token_hash=hash_token(token), revoked_at__isnull=True)
-            .first()
-        )
+        return selectors.device_token(hash_token(token))
 
 
 class OfficerSessionAuth(SessionAuth):

@@ -17,6 +17,11 @@ from queueing.schemas import desk_action_out
 Issue = Callable[..., Ticket]
 
 
+def every_field(instance: Any) -> dict[str, Any]:
+    """All of a model instance's column values, the non-editable ones too (model_to_dict leaves those out)."""
+    return {f.attname: getattr(instance, f.attname) for f in type(instance)._meta.concrete_fields}
+
+
 def fresh_state(desk: Desk) -> dict[str, Any]:
     again = Desk.objects.select_related("site", "officer").prefetch_related("business_types").get(pk=desk.pk)
     return desk_action_out(again).model_dump()
@@ -109,3 +114,18 @@ def test_the_desks_business_types_are_in_the_sites_order_with_the_desks_position
     types = selectors.desk_business_types(desk2)
     assert [bt.prefix for bt in types] == [bt.prefix for bt in desk2.business_types.all()]
     assert {bt.prefix: vars(bt)["desk_position"] for bt in types} == {"B": 0, "A": 1}
+
+
+def test_a_device_token_is_read_with_its_desk_and_site_as_the_orm_reads_them(site: Site, desk: Desk) -> None:
+    from queueing.models import DeskToken, hash_token
+
+    token = services.create_desk_token(desk=desk)
+    found = selectors.device_token(hash_token(token))
+    orm = DeskToken.objects.select_related("desk__site").get(token_hash=hash_token(token))
+    assert found is not None
+    assert every_field(found) == every_field(orm)
+    assert every_field(found.desk) == every_field(orm.desk) and found.desk.pk == desk.pk
+    assert every_field(found.desk.site) == every_field(orm.desk.site) and found.desk.site.pk == site.pk
+    assert selectors.device_token(hash_token(token + "x")) is None
+    services.revoke_desk_tokens(tokens=[orm])
+    assert selectors.device_token(hash_token(token)) is None  # revoked: refused at once
