@@ -16,6 +16,9 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from counter.routing import websocket_urlpatterns  # noqa: E402
+from queueing import wire  # noqa: E402
+
+wire.skip_unlogged_debug_text()
 
 application = ProtocolTypeRouter(
     {

@@ -72,6 +72,10 @@ def site_row(slug: str) -> Site | None:
     return next(iter(Site.objects.raw(f"SELECT * FROM {table} WHERE {column} = %s", [slug])), None)  # noqa: S608
 
 
+# Made once: wrapping a function for the thread pool costs more than a connect's other work.
+read_site_row = database_sync_to_async(site_row)
+
+
 class QueueConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]  # channels has no type hints
     group: str | None = None
     language: str = ""
@@ -159,7 +163,7 @@ class DisplayConsumer(QueueConsumer):
 
     async def open(self) -> None:
         read_at = time.monotonic()
-        site = await database_sync_to_async(site_row)(self.scope["url_route"]["kwargs"]["site"])
+        site = await read_site_row(self.scope["url_route"]["kwargs"]["site"])
         if site is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return

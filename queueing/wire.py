@@ -30,6 +30,8 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
+import autobahn.websocket.protocol
+import txaio
 from autobahn.websocket.protocol import WebSocketProtocol
 from daphne.server import Server as DaphneServer
 from twisted.internet.tcp import Connection
@@ -101,3 +103,18 @@ def send_now(transport: Any, frame: bytes) -> None:
             return
         frame = frame[sent:]
     transport.write(frame)
+
+
+def skip_unlogged_debug_text() -> None:
+    """Stop autobahn formatting its whole configuration for a debug line at every connection.
+
+    It calls pformat() on the connection's settings before its logger decides to drop the
+    line (a tenth of a socket's opening, in a hall reconnecting after a restart); unless
+    autobahn's debug log is on, that text is never made. Called by counter/asgi.py.
+    """
+    if txaio.get_global_log_level() not in ("debug", "trace"):  # type: ignore[attr-defined]  # set by use_twisted()
+        autobahn.websocket.protocol.pformat = _unlogged  # type: ignore[attr-defined]
+
+
+def _unlogged(*_args: Any, **_kwargs: Any) -> str:
+    return ""

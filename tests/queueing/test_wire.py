@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import pprint
 import socket
 from typing import Any
 
@@ -142,3 +143,19 @@ def test_a_closing_transport_writes_as_usual() -> None:
     transport.disconnecting = True
     wire.send_now(transport, b"frame")
     assert list(transport._tempDataBuffer) == [b"frame"]
+
+
+@pytest.mark.parametrize(("level", "formatted"), [("info", False), ("debug", True)])
+def test_autobahn_formats_its_settings_only_when_its_debug_log_is_on(
+    monkeypatch: pytest.MonkeyPatch, level: str, formatted: bool
+) -> None:
+    import autobahn.websocket.protocol as autobahn_protocol
+    import txaio
+
+    monkeypatch.setattr(autobahn_protocol, "pformat", pprint.pformat)  # as autobahn has it; restored after
+    monkeypatch.setattr(txaio, "get_global_log_level", lambda: level)
+    wire.skip_unlogged_debug_text()
+    settings = [("autoPingInterval", 20, "WebSocketFactory")]
+    assert (autobahn_protocol.pformat(settings) == pprint.pformat(settings)) is formatted
+    protocol, _ = daphne_socket()  # a connection still opens
+    assert protocol.state == protocol.STATE_OPEN
