@@ -18,6 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import Any, Protocol
 
 from django.conf import settings as django_settings
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -157,23 +158,19 @@ def queue_alerts(events: list[Any]) -> list[tuple[str, dict[str, Any]]]:
     Registered with the queue's broadcast (`queueing.broadcast.add_messages`), which runs after
     every committed write and off the request; it adds no socket message of its own.
     """
-    from appointments.models import Booking, BookingSettings
+    from appointments.models import Booking
     from queueing import selectors
     from queueing.models import Event
 
-    _walk_in_alerts(events)
-    calls = [e for e in events if e.kind == Event.Kind.TICKET_CALLED and e.ticket_id is not None]
-    if not calls:
+    moved = {e.site_id for e in events if e.kind in _MOVES and e.ticket_id is not None}
+    # Only a site whose notifier sends can text anyone: elsewhere a write costs this one small read.
+    sending = _sending_sites(moved) if moved else set()
+    if not sending:
         return []
-    # Only a site whose notifier sends can text anyone: elsewhere a call costs this one small read.
-    sending = set(
-        BookingSettings.objects.filter(
-            site_id__in={e.site_id for e in calls}, notifier=BookingSettings.Notifier.WEBHOOK
-        )
-        .exclude(webhook_url="")
-        .values_list("site_id", flat=True)
-    )
-    calls = [e for e in calls if e.site_id in sending]
+    _walk_in_alerts([e for e in events if e.site_id in sending])
+    calls = [
+        e for e in events if e.kind == Event.Kind.TICKET_CALLED and e.ticket_id is not None and e.site_id in sending
+    ]
     if not calls:
         return []
     desks = {e.ticket_id: e.desk for e in calls}
@@ -199,6 +196,22 @@ def queue_alerts(events: list[Any]) -> list[tuple[str, dict[str, Any]]]:
             if near and Booking.objects.filter(pk=booking.pk, alerted_near=False).update(alerted_near=True):
                 _send_ticket_alert(booking, NEAR, ahead=NEAR_AHEAD)
     return []
+
+
+def _sending_sites(site_ids: set[int]) -> set[int]:
+    """Which of these sites have a notifier that sends (`BookingSettings.keeps_phone`).
+
+    Plain SQL: it runs after every call, transfer and cancel, and the ORM's query cost
+    more to build than to run (most sites send nothing).
+    """
+    from appointments.models import BookingSettings
+
+    table = BookingSettings._meta.db_table
+    marks = ", ".join(["%s"] * len(site_ids))
+    sql = f"SELECT site_id FROM {table} WHERE notifier = %s AND webhook_url <> '' AND site_id IN ({marks})"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [BookingSettings.Notifier.WEBHOOK, *site_ids])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _send_ticket_alert(booking: Any, kind: str, **extra: Any) -> None:

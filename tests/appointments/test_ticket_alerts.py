@@ -185,6 +185,23 @@ def test_without_any_alert_a_committed_write_costs_one_indexed_query(
         notify._walk_in_alerts([event])
 
 
+def test_at_a_site_that_sends_no_texts_a_call_costs_one_plain_query(
+    types: dict[str, BusinessType], desk: Desk, site: Site, django_assert_num_queries: Any
+) -> None:
+    walk_ins(2)
+    call(desk)
+    settle()
+    event = Event.objects.filter(kind=Event.Kind.TICKET_CALLED).select_related("ticket", "desk").get()
+    BookingSettings.objects.create(site=site, notifier="log", webhook_url="http://127.0.0.1:9/sms")
+    with django_assert_num_queries(1):
+        assert notify.queue_alerts([event]) == []
+    assert notify._sending_sites({site.pk}) == set()
+    BookingSettings.objects.filter(site=site).update(notifier="webhook")
+    assert notify._sending_sites({site.pk, site.pk + 1}) == {site.pk}
+    BookingSettings.objects.filter(site=site).update(webhook_url="")
+    assert notify._sending_sites({site.pk}) == set()
+
+
 # --- The phone page's form ---------------------------------------------------------------------
 
 
