@@ -164,26 +164,19 @@ def business_type_overview(*, site: Site, day: dt.date, include_inactive: bool =
 
     It runs after every write of a site (the live update's counts), so it is
     one statement of plain SQL with two counting subqueries (each an index
-    probe: `ticket_queue_idx`, and the desk's types), not three ORM queries.
+    probe: `ticket_queue_idx`, and the desk's types), not three ORM queries,
+    and its rows become models without a RawQuerySet (from_row()).
     Its figures equal `waiting_counts` and `open_desk_counts` (tested).
     """
-    types = BusinessType.objects.raw(
-        f"""
-        SELECT bt.*,
-            (SELECT COUNT(*) FROM {_TICKET} t
-              WHERE t.site_id = bt.site_id AND t.service_day = %s AND t.status = %s
-                AND t.business_type_id = bt.id) AS waiting_count,
-            (SELECT COUNT(*) FROM {_DESK_TYPE} dbt INNER JOIN {_DESK} d ON d.id = dbt.desk_id
-              WHERE dbt.business_type_id = bt.id AND d.state = %s) AS open_desk_count
-        FROM {_BUSINESS_TYPE} bt
-        WHERE bt.site_id = %s {"" if include_inactive else "AND bt.active"}
-        ORDER BY bt.position, bt.prefix
-        """,
-        [day, Ticket.Status.WAITING, Desk.State.OPEN, site.pk],
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _overview_sql(include_inactive=include_inactive), [day, Ticket.Status.WAITING, Desk.State.OPEN, site.pk]
+        )
+        rows = cursor.fetchall()
     result = []
-    for bt in types:
-        waiting, desks = vars(bt)["waiting_count"], vars(bt)["open_desk_count"]  # the query's extra columns
+    for row in rows:
+        bt: BusinessType = from_row(BusinessType, row[:-2])
+        waiting, desks = row[-2:]
         result.append(
             BusinessTypeOverview(
                 business_type=bt,
@@ -195,6 +188,21 @@ def business_type_overview(*, site: Site, day: dt.date, include_inactive: bool =
             )
         )
     return result
+
+
+@functools.cache
+def _overview_sql(*, include_inactive: bool) -> str:
+    return f"""
+        SELECT {columns(BusinessType, "bt")},
+            (SELECT COUNT(*) FROM {_TICKET} t
+              WHERE t.site_id = bt.site_id AND t.service_day = %s AND t.status = %s
+                AND t.business_type_id = bt.id),
+            (SELECT COUNT(*) FROM {_DESK_TYPE} dbt INNER JOIN {_DESK} d ON d.id = dbt.desk_id
+              WHERE dbt.business_type_id = bt.id AND d.state = %s)
+        FROM {_BUSINESS_TYPE} bt
+        WHERE bt.site_id = %s {"" if include_inactive else "AND bt.active"}
+        ORDER BY bt.position, bt.prefix
+    """  # noqa: S608
 
 
 @dataclass(frozen=True)

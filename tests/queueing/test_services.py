@@ -411,6 +411,11 @@ def test_the_one_query_figures_equal_the_orms_counts(
         assert [o.business_type.prefix for o in overview] == (["A", "B", "C"] if include_inactive else ["A", "B"])
         for o in overview:
             assert (o.waiting, o.open_desks) == (waiting.get(o.business_type.pk, 0), desks.get(o.business_type.pk, 0))
+            # The type itself, read in plain SQL, is the ORM's to the last column.
+            orm = BusinessType.objects.get(pk=o.business_type.pk)
+            assert [getattr(o.business_type, f.attname) for f in BusinessType._meta.concrete_fields] == [
+                getattr(orm, f.attname) for f in BusinessType._meta.concrete_fields
+            ]
     assert {o.business_type.prefix: (o.waiting, o.open_desks) for o in overview} == {
         "A": (2, 2),
         "B": (3, 2),
