@@ -579,7 +579,7 @@ def _lock_active(desk: Desk, types: dict[int, BusinessType] | None = None) -> Ti
     if types is None:
         return _lock_tickets().filter(desk=desk, status__in=[Ticket.Status.CALLED, Ticket.Status.SERVING]).first()
     return _lock_ticket_sql(
-        f"{_TICKET_WITH_CHECKLIST} WHERE t.desk_id = %s AND t.status IN (%s, %s)"
+        f"{_ticket_with_checklist()} WHERE t.desk_id = %s AND t.status IN (%s, %s)"
         " ORDER BY t.site_id, t.service_day DESC, t.queued_at LIMIT 1",
         [desk.pk, Ticket.Status.CALLED, Ticket.Status.SERVING],
         site=desk.site,
@@ -587,10 +587,12 @@ def _lock_active(desk: Desk, types: dict[int, BusinessType] | None = None) -> Ti
     )
 
 
-_TICKET_WITH_CHECKLIST = (
-    f"SELECT t.*, cv.number AS checklist_number FROM {Ticket._meta.db_table} t"  # noqa: S608
-    f" LEFT JOIN {ChecklistVersion._meta.db_table} cv ON cv.id = t.checklist_version_id"
-)
+@functools.cache
+def _ticket_with_checklist() -> str:
+    return (
+        f"SELECT {selectors.columns(Ticket, 't')}, cv.number FROM {Ticket._meta.db_table} t"  # noqa: S608
+        f" LEFT JOIN {ChecklistVersion._meta.db_table} cv ON cv.id = t.checklist_version_id"
+    )
 
 
 def _lock_ticket_sql(
@@ -603,13 +605,16 @@ def _lock_ticket_sql(
     """
     if connection.features.has_select_for_update:  # SQLite has no row locks: its write lock serialises
         sql += " FOR UPDATE OF t" + (" SKIP LOCKED" if skip_locked else "")
-    ticket = next(iter(Ticket.objects.raw(sql, params)), None)
-    if ticket is None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
         return None
+    ticket: Ticket = selectors.from_row(Ticket, row[:-1])
+    number = row[-1]
     ticket.site = site
     known = types.get(ticket.business_type_id)
     ticket.business_type = known if known is not None else BusinessType.objects.get(pk=ticket.business_type_id)
-    number = vars(ticket).pop("checklist_number", None)
     if ticket.checklist_version_id is not None:
         # The version's number is what the ticket's link shows; its other fields load if ever asked for.
         ticket.checklist_version = ChecklistVersion.from_db(
@@ -759,7 +764,7 @@ def _next_for(desk: Desk, handled: list[int], now: dt.datetime, types: dict[int,
     # The site lock already serialises the desks; the row lock (skipping rows
     # someone else holds) keeps two desks from ever taking one ticket even so.
     locked = _lock_ticket_sql(
-        f"{_TICKET_WITH_CHECKLIST} WHERE t.id = %s AND t.status = %s",
+        f"{_ticket_with_checklist()} WHERE t.id = %s AND t.status = %s",
         [first.pk, Ticket.Status.WAITING],
         site=desk.site,
         types=types,
