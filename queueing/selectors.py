@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Any
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import Case, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -337,13 +337,15 @@ def _device_token_sql() -> str:
     """  # noqa: S608
 
 
+@functools.cache
 def columns(model: type[models.Model], alias: str) -> str:
     """A model's columns for a plain-SQL read that joins it as `alias` (from_row() makes the instance)."""
     return ", ".join(f"{alias}.{connection.ops.quote_name(str(f.column))}" for f in model._meta.concrete_fields)
 
 
-# Per model: its fields' names and each column's converters, as the ORM applies them to a row it reads.
-_readers: dict[type[models.Model], tuple[list[str], list[tuple[Any, list[Any]]]]] = {}
+# Per model: its fields' names, and the converters the ORM applies to a row it reads (by column index,
+# only the columns that have any).
+_readers: dict[type[models.Model], tuple[list[str], list[tuple[int, Any, list[Any]]]]] = {}
 
 
 def from_row(model: type[models.Model], values: Any) -> Any:
@@ -351,19 +353,25 @@ def from_row(model: type[models.Model], values: Any) -> Any:
     reader = _readers.get(model)
     if reader is None:
         fields = model._meta.concrete_fields
-        columns = [field.get_col(model._meta.db_table) for field in fields]
-        converters = [
-            (col, connection.ops.get_db_converters(col) + field.get_db_converters(connection))
-            for col, field in zip(columns, fields, strict=True)
-        ]
+        converters = []
+        for i, field in enumerate(fields):
+            col = field.get_col(model._meta.db_table)
+            funcs = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+            if funcs:
+                converters.append((i, col, funcs))
         reader = _readers[model] = ([field.attname for field in fields], converters)
     names, converters = reader
-    converted = []
-    for value, (col, funcs) in zip(values, converters, strict=True):
-        for func in funcs:
-            value = func(value, col, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, names, converted)
+    if len(values) != len(names):
+        raise ValueError(f"{model.__name__} has {len(names)} columns, the row {len(values)}.")
+    values = list(values)
+    if converters:
+        real = connections[DEFAULT_DB_ALIAS]  # the thread's connection, not the proxy at every access
+        for i, col, funcs in converters:
+            value = values[i]
+            for func in funcs:
+                value = func(value, col, real)
+            values[i] = value
+    return model.from_db(DEFAULT_DB_ALIAS, names, values)
 
 
 def active_ticket(desk: Desk) -> Ticket | None:
