@@ -70,29 +70,36 @@ def queue_heads(*, site: Site, day: dt.date, type_ids: list[int], now: dt.dateti
     """
     if not type_ids:
         return []
-    head = (
-        f"SELECT {{cols}} FROM (SELECT * FROM {_TICKET} WHERE site_id = %s AND service_day = %s AND status = %s"
-        " AND business_type_id = %s ORDER BY priority DESC, transferred DESC, queued_at, id LIMIT 1) AS t{n}"
-    )
-    due = (
-        f"SELECT {{cols}} FROM (SELECT * FROM {_TICKET} WHERE site_id = %s AND service_day = %s AND status = %s"
-        " AND business_type_id = %s AND appointment_start IS NOT NULL AND NOT priority AND appointment_start <= %s"
-        " ORDER BY transferred DESC, queued_at, id LIMIT 1) AS t{n}"
-    )
     # Raw SQL: the database's own datetime form (SQLite compares text).
     at = connection.ops.adapt_datetimefield_value(now or timezone.now())
     params: list[Any] = []
-    parts = []
-    for n, type_id in enumerate(type_ids):
-        parts += [head.format(n=2 * n, cols=columns(Ticket, f"t{2 * n}"))]
-        parts += [due.format(n=2 * n + 1, cols=columns(Ticket, f"t{2 * n + 1}"))]
+    for type_id in type_ids:
         params += [site.pk, day, Ticket.Status.WAITING, type_id, site.pk, day, Ticket.Status.WAITING, type_id, at]
     # Rows made into tickets by from_row(): a RawQuerySet's set-up cost more than the probes.
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(parts), params)
+        cursor.execute(_queue_heads_sql(len(type_ids)), params)
         rows = cursor.fetchall()
     heads = {ticket.pk: ticket for ticket in (from_row(Ticket, row) for row in rows)}
     return list(heads.values())
+
+
+@functools.cache
+def _queue_heads_sql(types: int) -> str:
+    """queue_heads()' statement for this many business types: a head and a due appointment per type."""
+    parts = []
+    for n in range(types):
+        head, due = f"t{2 * n}", f"t{2 * n + 1}"
+        parts.append(
+            f"SELECT {columns(Ticket, head)} FROM (SELECT * FROM {_TICKET} WHERE site_id = %s AND service_day = %s"
+            " AND status = %s AND business_type_id = %s"
+            f" ORDER BY priority DESC, transferred DESC, queued_at, id LIMIT 1) AS {head}"
+        )
+        parts.append(
+            f"SELECT {columns(Ticket, due)} FROM (SELECT * FROM {_TICKET} WHERE site_id = %s AND service_day = %s"
+            " AND status = %s AND business_type_id = %s AND appointment_start IS NOT NULL AND NOT priority"
+            f" AND appointment_start <= %s ORDER BY transferred DESC, queued_at, id LIMIT 1) AS {due}"
+        )
+    return " UNION ALL ".join(parts)  # noqa: S608
 
 
 def waiting_counts(*, site: Site, day: dt.date) -> dict[int, int]:
