@@ -255,10 +255,10 @@ def place_payload(
     }
 
 
-def desk_state_payload(desk: Desk, in_hand: Ticket | None = UNREAD) -> dict[str, Any]:
+def desk_state_payload(desk: Desk, in_hand: Ticket | None = UNREAD, *, version: int | None = None) -> dict[str, Any]:
     from queueing.schemas import desk_action_out
 
-    return {"type": "desk", **desk_action_out(desk, in_hand).model_dump()}
+    return {"type": "desk", **desk_action_out(desk, in_hand, version=version).model_dump()}
 
 
 # What a desk's ticket event says of its hand afterwards: this ticket is in it, or it is empty.
@@ -414,8 +414,11 @@ def _publish(writes: list[Write]) -> None:
     desks = {event.desk.pk: event.desk for event in events if event.desk is not None}
     hands = _tickets_in_hand(events)
     built = _built_desk_states(writes)
+    # A state read here is as of at least its desk's last write in the batch: that write's version is its stamp.
+    desk_versions = {event.desk_id: write.version for write in writes for event in write.events if event.desk_id}
     desk_states = {
-        pk: built[pk] if pk in built else desk_state_payload(desk, hands.get(pk, UNREAD)) for pk, desk in desks.items()
+        pk: built[pk] if pk in built else desk_state_payload(desk, hands.get(pk, UNREAD), version=desk_versions[pk])
+        for pk, desk in desks.items()
     }
     desk_parts = {pk: desk_part(state) for pk, state in desk_states.items()}
     waiting: list[dict[str, Any]] | None = None

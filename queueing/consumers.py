@@ -365,7 +365,10 @@ class DeskConsumer(QueueConsumer):
 
     def _snapshot(self) -> dict[str, Any]:
         assert self.desk is not None
-        state = broadcast.desk_state_payload(self.desk)
+        # The site's version read now, before the state: a call that commits after it shows in this
+        # snapshot or in the desk message after it, and the page can tell this state is older than that.
+        version = Site.objects.filter(pk=self.desk.site_id).values_list("version", flat=True).get()
+        state = broadcast.desk_state_payload(self.desk, version=version)
         return {**state, "type": "snapshot", "screens": self._screens(), "help": broadcast.help_payload(self.desk.site)}
 
     def _screens(self) -> dict[str, Any] | None:

@@ -166,6 +166,13 @@ class DeskActionOut(Schema):
     ticket: TicketOut | None
     desk: DeskOut
     served_today: int = Field(..., description="Tickets this desk has completed today.")
+    # Not `version`: on a socket that name is the display's gap-free sequence (live.js), which a desk's
+    # messages are not (they skip the versions of other desks' writes).
+    site_version: int = Field(
+        ...,
+        description="The site's version this state is as of (read before the state itself): a state of a lower "
+        "site_version is older and can be dropped. Answers, live messages and snapshots arrive in any order.",
+    )
 
 
 class BusinessTypeOut(Schema):
@@ -309,11 +316,19 @@ def _on_duty(desk: Desk) -> OnDutyOut | None:
 UNREAD: Any = object()  # desk_action_out(): the ticket in hand is to be read
 
 
-def desk_action_out(desk: Desk, in_hand: Ticket | None = UNREAD, *, prefixes: list[str] | None = None) -> DeskActionOut:
+def desk_action_out(
+    desk: Desk,
+    in_hand: Ticket | None = UNREAD,
+    *,
+    prefixes: list[str] | None = None,
+    version: int | None = None,
+) -> DeskActionOut:
     """A desk's whole state: the API's answer to a desk action, the desk page's and desk socket's state.
 
     `in_hand`: the desk's ticket in hand when the caller knows it (the ticket a
     call-next just called, or None), saving the read; `prefixes` likewise its business types.
+    `version`: the site's version as read before this state (default: `desk.site`'s, which a write
+    leaves at its own version). Never newer than the state, so a client may drop what is older.
     """
     ticket = selectors.active_ticket(desk) if in_hand is UNREAD else in_hand
     if ticket is not None:
@@ -322,6 +337,7 @@ def desk_action_out(desk: Desk, in_hand: Ticket | None = UNREAD, *, prefixes: li
         ticket=ticket_out(ticket) if ticket else None,
         desk=desk_out(desk, ticket, prefixes=prefixes),
         served_today=selectors.served_today(desk=desk, day=desk.site.service_day(timezone.now())),
+        site_version=desk.site.version if version is None else version,
     )
 
 

@@ -725,7 +725,8 @@ def call_next_with_state(*, desk: Desk, actor: Actor, now: dt.datetime | None = 
         _call(candidate, desk=desk, actor=actor, now=now)
     state = _desk_state(desk, candidate, prefixes=[bt.prefix for bt in types])
     if candidate is None and current is None:
-        return _nothing_written(DeskResult(None, state))
+        # Nothing changed: the version goes back, and the answer says so.
+        return _nothing_written(DeskResult(None, state.model_copy(update={"site_version": desk.site.version - 1})))
     return DeskResult(candidate, state)
 
 

@@ -72,9 +72,12 @@
   let settled = Promise.resolve(); // resolves when the action in flight has its answer
   let dialogAction = null;
   let reasonsLoaded = false;
-  // Responses can come back out of order; only the newest request may paint.
+  // Answers, desk messages and a reconnecting socket's snapshot can arrive in any order. Each state carries
+  // the site's version it is as of (read before the state, so never newer than it): an older version never
+  // paints over a newer one; of the same version, only the newest request's answer paints.
   let requestSeq = 0;
   let paintedSeq = 0;
+  let paintedVersion = state && typeof state.site_version === "number" ? state.site_version : -1;
   // Socket messages carry the language of whoever made the change: labels and
   // the desk's name are taken from this page's own answers instead.
   const statusLabels = {};
@@ -247,8 +250,11 @@
   // --- Talking to the API ----------------------------------------------------
 
   function paint(seq, data) {
-    if (seq < paintedSeq) return; // an older answer arriving late
+    const version = typeof data.site_version === "number" ? data.site_version : paintedVersion;
+    if (version < paintedVersion) return; // read before what the page shows (a late snapshot, a slow poll)
+    if (version === paintedVersion && seq < paintedSeq) return; // an older answer arriving late
     paintedSeq = seq;
+    paintedVersion = version;
     state = data;
     render();
   }
@@ -261,7 +267,12 @@
 
   function paintLive(message) {
     if (!message.desk) return;
-    const data = { ticket: message.ticket || null, desk: message.desk, served_today: message.served_today };
+    const data = {
+      ticket: message.ticket || null,
+      desk: message.desk,
+      served_today: message.served_today,
+      site_version: message.site_version,
+    };
     if (state && state.desk) data.desk = Object.assign({}, data.desk, { name: state.desk.name });
     const unknownLabel = data.ticket && !statusLabels[data.ticket.status];
     if (data.ticket && !unknownLabel) {

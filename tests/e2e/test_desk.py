@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from playwright.sync_api import APIResponse, Browser, Page, Route, expect
+from playwright.sync_api import APIResponse, Browser, Page, Route, WebSocketRoute, expect
 
 from queueing.models import Desk, Reason, Site, StaffProfile, Ticket
 from tests.servers import Daphne
@@ -225,6 +225,35 @@ def test_no_show_requeue_and_transfer(server: Daphne, at_desk: Desk, issue: Issu
     expect(page.locator("#ticket-number")).to_have_text("—")
     ticket = Ticket.objects.select_related("business_type").get(number="A001")
     assert (ticket.status, ticket.business_type.prefix) == ("waiting", "B")
+    page.close()
+
+
+def test_a_snapshot_read_before_a_call_never_paints_over_the_calls_answer(
+    server: Daphne, at_desk: Desk, issue: Issue, browser: Browser
+) -> None:
+    # Enter pressed while the desk socket connects: its snapshot, read before the call committed,
+    # can arrive after the call's own answer. The page must keep showing the called ticket.
+    issue("A")
+    held: list[tuple[WebSocketRoute, str | bytes]] = []
+
+    def hold_everything(ws: WebSocketRoute) -> None:
+        ws.connect_to_server().on_message(lambda message: held.append((ws, message)))
+
+    page = browser.new_page(locale="zh-CN", viewport=DESKTOP)
+    page.route_web_socket(re.compile(r".*/desks/1/$"), hold_everything)
+    sign_in(page, server)
+    page.wait_for_url("**/desk/1/")
+    while not held:  # the snapshot, read now: before the call below
+        page.wait_for_timeout(20)
+    assert '"snapshot"' in str(held[0][1])
+    page.keyboard.press("Enter")
+    expect(page.locator("#ticket-number")).to_have_text("A001")  # the call's answer
+    assert status_of("A001") == "called"
+    page.evaluate("document.addEventListener('counter:help', () => { window.snapshotHandled = true; })")
+    socket, snapshot = held[0]
+    socket.send(snapshot)  # late, and older than what the page shows
+    page.wait_for_function("window.snapshotHandled === true")  # desk.js paints before it draws the help list
+    assert page.locator("#ticket-number").text_content() == "A001"
     page.close()
 
 

@@ -281,6 +281,30 @@ def test_the_call_next_answer_is_the_desks_state_as_read_afterwards(
     assert answer["ticket"] is None and answer["served_today"] == 0
 
 
+def test_every_desk_state_carries_the_site_version_it_is_as_of(
+    client: Client, desk: Desk, desk2: Desk, issue: Issue, device: dict[str, str]
+) -> None:
+    # The desk page drops any state older than the one it shows: the version is what it compares.
+    def version() -> int:
+        return Site.objects.get(slug="hall").version
+
+    issue("A")
+    assert client.get("/api/v1/sites/hall/desks/1/", **device).json()["site_version"] == version()
+    called = post(client, "/api/v1/sites/hall/desks/1/call-next/", **device).json()
+    assert called["ticket"]["number"] == "A001"
+    assert called["site_version"] == version()  # the call's own version
+    before = version()
+    issue("A")  # another change of the site, not of this desk
+    assert version() == before + 1
+    assert client.get("/api/v1/sites/hall/desks/1/", **device).json()["site_version"] == version()
+    post(client, "/api/v1/sites/hall/desks/1/call-next/", **device)
+    post(client, "/api/v1/sites/hall/desks/1/call-next/", **device)  # finishes A002
+    kept = version()
+    empty = post(client, "/api/v1/sites/hall/desks/1/call-next/", **device).json()
+    # Nothing changed: the version went back, and the answer does not claim one the site never had.
+    assert empty["ticket"] is None and version() == kept and empty["site_version"] == kept
+
+
 def test_device_token_of_another_desk_is_forbidden(
     client: Client, desk: Desk, desk2: Desk, issue: Issue, device: dict[str, str]
 ) -> None:

@@ -299,6 +299,34 @@ async def test_a_write_that_commits_while_a_socket_subscribes_is_not_lost(
     await socket.disconnect()
 
 
+async def test_desk_states_on_the_socket_carry_versions_never_newer_than_themselves(
+    site: Site, desk: Desk, issue: Issue
+) -> None:
+    # The snapshot's version is read before its state: a call that commits in between is in the
+    # state but not in the version, so the page (which drops older versions) never drops a newer state.
+    await sync_to_async(issue)("A")
+    await sync_to_async(issue)("A")
+    real_state = broadcast.desk_state_payload
+    before: list[int] = []
+
+    def a_call_commits_first(*args: Any, **kwargs: Any) -> dict[str, Any]:
+        before.append(Site.objects.get(pk=site.pk).version)
+        services.call_next(desk=desk, actor=services.Actor.system())
+        return real_state(*args, **kwargs)
+
+    with mock.patch.object(broadcast, "desk_state_payload", a_call_commits_first):
+        socket, snapshot = await desk_socket(desk)
+    assert (snapshot["type"], snapshot["ticket"]["number"]) == ("snapshot", "A001")
+    assert snapshot["site_version"] == before[0]
+    update = json.loads(await socket.receive_from(timeout=5))  # the call's own desk message
+    assert (update["type"], update["ticket"]["number"], update["site_version"]) == ("desk", "A001", before[0] + 1)
+    await sync_to_async(services.call_next)(desk=desk, actor=services.Actor.system())
+    update = json.loads(await socket.receive_from(timeout=5))
+    now = await sync_to_async(lambda: Site.objects.get(pk=site.pk).version)()
+    assert (update["ticket"]["number"], update["site_version"]) == ("A002", now)
+    await socket.disconnect()
+
+
 async def test_desk_socket_refuses_a_wrong_token(site: Site, desk: Desk) -> None:
     socket = WebsocketCommunicator(application, "/ws/v1/sites/hall/desks/1/", headers=ORIGIN)
     connected, _ = await socket.connect()
