@@ -20,6 +20,7 @@ from notices import services as notice_services
 from queueing import services
 from queueing.models import BusinessType, Desk, Event, HelpRequest, StaffProfile, Ticket
 from tests.conftest import publish_checklist
+from tests.e2e.clock import let_time_pass, open_with_time_stopped
 from tests.servers import Daphne
 
 Issue = Callable[..., Ticket]
@@ -148,9 +149,13 @@ def spoken(page: Page) -> list[dict[str, str]]:
     return result
 
 
-def open_page(browser: Browser, url: str, *, viewport: dict[str, int], locale: str = "zh-CN") -> Page:
+def open_page(
+    browser: Browser, url: str, *, viewport: dict[str, int], locale: str = "zh-CN", time_stopped: bool = False
+) -> Page:
     page = browser.new_page(locale=locale, viewport=viewport)  # type: ignore[arg-type]
     page.add_init_script(RECORD_SPEECH)
+    if time_stopped:
+        return open_with_time_stopped(page, url)
     page.goto(url)
     return page
 
@@ -218,12 +223,18 @@ def test_elder_mode_makes_the_kiosk_larger_and_nothing_is_cut_off(
 def test_the_kiosk_forgets_elder_mode_for_the_next_citizen(
     server: Daphne, types: dict[str, BusinessType], browser: Browser
 ) -> None:
-    page = open_page(browser, f"{server.url}/kiosk/hall/?idle=2", viewport=PORTRAIT)
+    page = open_page(browser, f"{server.url}/kiosk/hall/?idle=2", viewport=PORTRAIT, time_stopped=True)
     switch_elder(page, True)
     page.locator('button.type[data-prefix="B"]').click()
-    # Asked first (elder mode waits twice as long), then back to the start in the default mode.
-    expect(page.locator("#kiosk-idle")).to_be_visible(timeout=10_000)
-    expect(page.locator('[data-screen="start"]')).to_be_visible(timeout=15_000)
+    # Asked first (elder mode waits twice as long: not after 2 s, after 4), then back to the start
+    # in the default mode once the question's countdown (at least 3 s) runs out.
+    prompt = page.locator("#kiosk-idle")
+    let_time_pass(page, 2100)
+    expect(prompt).to_be_hidden()
+    let_time_pass(page, 2000)
+    expect(prompt).to_be_visible()
+    let_time_pass(page, 4000)
+    expect(page.locator('[data-screen="start"]')).to_be_visible()
     expect(page.locator("[data-elder-toggle]")).to_have_attribute("aria-pressed", "false")
     assert "elder" not in (page.locator("html").get_attribute("class") or "")
     page.close()
@@ -328,10 +339,11 @@ def test_the_phone_reads_the_tickets_state_in_english_too(server: Daphne, issue:
 def test_the_kiosk_asks_before_it_resets_and_more_time_keeps_the_screen(
     server: Daphne, types: dict[str, BusinessType], browser: Browser
 ) -> None:
-    page = open_page(browser, f"{server.url}/kiosk/hall/?idle=2", viewport=PORTRAIT)
+    page = open_page(browser, f"{server.url}/kiosk/hall/?idle=2", viewport=PORTRAIT, time_stopped=True)
     page.locator('button.type[data-prefix="B"]').click()
     page.locator('[data-priority-kind="elderly"]').click()
     prompt = page.locator("#kiosk-idle")
+    let_time_pass(page, 2100)
     expect(prompt).to_be_visible()
     expect(prompt).to_contain_text("您还需要时间吗")
     wait_until(page, "window.__spoken.some(s => s.text.includes('还需要时间'))")
@@ -341,24 +353,38 @@ def test_the_kiosk_asks_before_it_resets_and_more_time_keeps_the_screen(
     expect(page.locator('[data-screen="confirm"]')).to_be_visible()
     expect(page.locator('[data-priority-kind="elderly"]')).to_have_attribute("aria-pressed", "true")
     # Asked again later; left alone, the kiosk returns to its start.
+    let_time_pass(page, 2100)
     expect(prompt).to_be_visible()
-    expect(page.locator('[data-screen="start"]')).to_be_visible(timeout=10_000)
+    let_time_pass(page, 4000)
+    expect(page.locator('[data-screen="start"]')).to_be_visible()
     expect(prompt).to_be_hidden()
     page.close()
 
 
 def test_a_printed_ticket_stays_until_done(server: Daphne, types: dict[str, BusinessType], browser: Browser) -> None:
-    page = open_page(browser, f"{server.url}/kiosk/hall/?idle=1", viewport=PORTRAIT)
+    page = open_page(browser, f"{server.url}/kiosk/hall/?idle=1", viewport=PORTRAIT, time_stopped=True)
     page.locator('button.type[data-prefix="B"]').click()
     page.locator('[data-action="confirm"]').click()
     ticket = page.locator('[data-screen="ticket"]')
     expect(ticket).to_be_visible()
-    # Far longer than the idle time of 1 s: the ticket is still there, with no question over it.
-    page.wait_for_timeout(3000)
+    prompt = page.locator("#kiosk-idle")
+    # Three times the idle time: the ticket is still there, with no question over it.
+    let_time_pass(page, 3000)
     expect(ticket).to_be_visible()
-    expect(page.locator("#kiosk-idle")).to_be_hidden()
+    expect(prompt).to_be_hidden()
     page.locator('[data-action="done"]').click()
     expect(page.locator('[data-screen="start"]')).to_be_visible()
+    # Past the ticket's own timeout with no "Done": back to the start, still without a question.
+    ticket_ms = int(page.locator("[data-ticket-seconds]").get_attribute("data-ticket-seconds") or "0") * 1000
+    assert ticket_ms > 3000
+    page.locator('button.type[data-prefix="B"]').click()
+    page.locator('[data-action="confirm"]').click()
+    expect(ticket).to_be_visible()
+    let_time_pass(page, ticket_ms - 1000)
+    expect(ticket).to_be_visible()
+    let_time_pass(page, 2000)
+    expect(page.locator('[data-screen="start"]')).to_be_visible()
+    expect(prompt).to_be_hidden()
     page.close()
 
 

@@ -7,14 +7,25 @@ from pathlib import Path
 from playwright.sync_api import Browser, Page, Route, expect
 
 from queueing.models import BusinessType, Site, Ticket
+from tests.e2e.clock import let_time_pass, open_with_time_stopped
 from tests.servers import Daphne
 
 PORTRAIT = {"width": 1080, "height": 1920}
 LANDSCAPE = {"width": 1920, "height": 1080}
 
 
-def open_kiosk(browser: Browser, server: Daphne, *, locale: str = "zh-CN", query: str = "", **options: object) -> Page:
+def open_kiosk(
+    browser: Browser,
+    server: Daphne,
+    *,
+    locale: str = "zh-CN",
+    query: str = "",
+    time_stopped: bool = False,
+    **options: object,
+) -> Page:
     page = browser.new_page(locale=locale, viewport=options.pop("viewport", PORTRAIT), **options)  # type: ignore[arg-type]
+    if time_stopped:
+        return open_with_time_stopped(page, f"{server.url}/kiosk/hall/{query}")
     page.goto(f"{server.url}/kiosk/hall/{query}")
     return page
 
@@ -157,11 +168,15 @@ def test_a_lost_connection_is_explained_and_a_retry_takes_one_ticket(
 def test_the_kiosk_returns_to_the_start_after_idle(
     server: Daphne, types: dict[str, BusinessType], browser: Browser
 ) -> None:
-    page = open_kiosk(browser, server, query="?idle=2")
+    page = open_kiosk(browser, server, query="?idle=2", time_stopped=True)
     expect(page.locator("#kiosk")).to_have_attribute("data-idle-seconds", "2")
     choose(page, "A")
     page.locator('[data-priority-kind="pregnant"]').click()
-    expect(page.locator('[data-screen="start"]')).to_be_visible(timeout=6000)
+    let_time_pass(page, 2100)  # the idle time: asked first
+    expect(page.locator("#kiosk-idle")).to_be_visible()
+    expect(page.locator('[data-screen="confirm"]')).to_be_visible()
+    let_time_pass(page, 4000)  # the question's countdown (at least 3 s) runs out
+    expect(page.locator('[data-screen="start"]')).to_be_visible()
     expect(page.locator('[data-screen="confirm"]')).to_be_hidden()
     # The next citizen starts clean.
     choose(page, "A")
@@ -173,7 +188,7 @@ def test_the_kiosk_returns_to_the_start_after_idle(
 def test_an_idle_kiosk_left_in_english_returns_to_chinese(
     server: Daphne, types: dict[str, BusinessType], browser: Browser
 ) -> None:
-    page = open_kiosk(browser, server, query="?idle=2")
+    page = open_kiosk(browser, server, query="?idle=2", time_stopped=True)
     page.get_by_role("button", name="English").click()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     # An English-speaking citizen may go back and forth without losing English...
@@ -182,6 +197,7 @@ def test_an_idle_kiosk_left_in_english_returns_to_chinese(
     expect(page.locator('[data-screen="start"]')).to_be_visible()
     expect(page.locator("html")).to_have_attribute("lang", "en")
     # ...but once nobody touches it, the next citizen meets the hall's default language.
-    expect(page.locator("html")).to_have_attribute("lang", "zh-hans", timeout=8000)
+    let_time_pass(page, 6100)  # the idle time, then the question's countdown
+    expect(page.locator("html")).to_have_attribute("lang", "zh-hans")
     assert page.url.endswith("/kiosk/hall/?idle=2")
     page.close()

@@ -12,6 +12,7 @@ from playwright.sync_api import Browser, Page, expect
 from queueing import services
 from queueing.models import Desk, Ticket
 from supervision.models import FollowUpCase, Rating
+from tests.e2e.clock import let_time_pass, open_with_time_stopped
 from tests.servers import Daphne
 
 TABLET = {"width": 1280, "height": 800}
@@ -105,10 +106,13 @@ def test_the_tablet_goes_back_to_idle_when_nobody_rates(
 ) -> None:
     serve_one(server, device)
     page = browser.new_page(locale="zh-CN", viewport=TABLET)
-    page.goto(f"{server.url}/rate/hall/1/?idle=2")  # the minute, shortened for the test
+    open_with_time_stopped(page, f"{server.url}/rate/hall/1/?idle=2")  # the minute, shortened for the test
     tablet = page.locator("#tablet")
     expect(tablet).to_have_attribute("data-state", "rating")
-    expect(tablet).to_have_attribute("data-state", "idle", timeout=5000)
+    let_time_pass(page, 1500)
+    expect(tablet).to_have_attribute("data-state", "rating")
+    let_time_pass(page, 1000)
+    expect(tablet).to_have_attribute("data-state", "idle")
     expect(page.locator(".tablet-idle")).to_be_visible()
     assert not Rating.objects.exists()
     page.close()
