@@ -25,8 +25,13 @@ done
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(tests/e2e "LIVE")
 fi
+# The same set-up as scripts/test.sh: a fresh clone can run the loop straight away.
 . scripts/_setup.sh
+setup_debian gettext chromium fonts-noto-cjk
 setup_python requirements-test.txt >/dev/null
+setup_axe
+compile_messages
+python manage.py collectstatic --noinput -v0
 mkdir -p var/loop
 summary=var/loop/summary.txt
 : >"$summary"
