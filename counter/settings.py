@@ -125,11 +125,24 @@ elif _db["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.post
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and channel layer ----------------------------------------------
+
+
+def redis_channel_prefix(url: str) -> str:
+    """The channel layer's prefix: COUNTER_CHANNEL_PREFIX, else one per Redis database of `url`.
+
+    Redis publish/subscribe channels belong to the whole server, not to a database: two
+    installations (or two test workers) on one Redis with different database numbers would
+    otherwise hear each other's halls, whose sites are both numbered from 1.
+    """
+    return os.environ.get("COUNTER_CHANNEL_PREFIX") or f"counter.db{urlsplit(url).path.strip('/') or 0}."
+
+
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL and (_worker := os.environ.get("PYTEST_XDIST_WORKER", "")).startswith("gw"):
     # Tests run in parallel workers (pytest-xdist: gw0, gw1, …), each on its own Redis database after
     # REDIS_URL's: every test empties its cache (FLUSHDB), and each worker's sites are numbered from 1,
-    # so their channel groups would meet. Processes a test starts get the moved URL (tests/servers.py).
+    # so their channel groups would meet (the channel prefix follows the database: redis_channel_prefix).
+    # Processes a test starts get the moved URL (tests/servers.py).
     _redis = urlsplit(REDIS_URL)
     _redis_db = int(_redis.path.strip("/") or 0) + int(_worker[2:]) + 1
     REDIS_URL = urlunsplit(_redis._replace(path=f"/{_redis_db}"))
@@ -144,7 +157,7 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL]},
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": redis_channel_prefix(REDIS_URL)},
         }
     }
 else:
