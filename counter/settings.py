@@ -137,6 +137,14 @@ def redis_channel_prefix(url: str) -> str:
     return os.environ.get("COUNTER_CHANNEL_PREFIX") or f"counter.db{urlsplit(url).path.strip('/') or 0}."
 
 
+def redis_channel_layer(url: str) -> dict[str, object]:
+    """The channel layer on the Redis at `url`, as every process of one installation must have it."""
+    return {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": [url], "prefix": redis_channel_prefix(url)},
+    }
+
+
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL and (_worker := os.environ.get("PYTEST_XDIST_WORKER", "")).startswith("gw"):
     # Tests run in parallel workers (pytest-xdist: gw0, gw1, …), each on its own Redis database after
@@ -154,12 +162,7 @@ if REDIS_URL:
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": redis_channel_prefix(REDIS_URL)},
-        }
-    }
+    CHANNEL_LAYERS = {"default": redis_channel_layer(REDIS_URL)}
 else:
     # Room for every open phone's count (queueing.phones): the default 300 entries would cull
     # the counts of a busy day's phones, and their places would no longer be pushed.

@@ -17,6 +17,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from playwright.sync_api import Browser, expect
 
+from counter.settings import redis_channel_layer
 from queueing import services
 from queueing.models import Desk, StaffProfile, Ticket
 from tests.e2e.test_desk import sign_in
@@ -74,9 +75,7 @@ def live(redis_url: str, settings: Any, db: Any) -> Iterator[Daphne]:
     (The cache too: the phone sockets count themselves in it, and a broadcast
     made here builds place updates for the phones it counts.)
     """
-    settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": [redis_url]}}
-    }
+    settings.CHANNEL_LAYERS = {"default": redis_channel_layer(redis_url)}  # the server's, prefix included
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}}
     server = Daphne(REDIS_URL=redis_url).start()
     try:
