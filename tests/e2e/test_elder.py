@@ -36,6 +36,16 @@ window.__cancels = 0;
 window.__errors = [];
 window.addEventListener("error", function (e) { window.__errors.push(String(e.message)); });
 window.addEventListener("unhandledrejection", function (e) { window.__errors.push(String(e.reason)); });
+// For a failure's report: the last clicks the page received, and how many times it has loaded.
+window.__clicks = [];
+document.addEventListener("click", function (e) {
+  const el = e.target;
+  const classes = el.className ? "." + String(el.className).split(" ").join(".") : "";
+  window.__clicks.push(el.tagName.toLowerCase() + classes);
+}, true);
+try {
+  sessionStorage.setItem("test.loads", String(Number(sessionStorage.getItem("test.loads") || 0) + 1));
+} catch (e) {}
 (function () {
   // While window.__hold is set, utterances stay "being said" until window.__release() ends them.
   window.__held = [];
@@ -139,6 +149,8 @@ def wait_until(page: Page, condition: str, timeout: float = 10_000) -> None:
             .filter((s) => !s.hidden).map((s) => s.dataset.screen),
           overlays: Array.from(document.querySelectorAll(".kiosk-overlay")).filter((o) => !o.hidden).map((o) => o.id),
           errors: window.__errors || [],
+          clicks: (window.__clicks || []).slice(-5),
+          loads: sessionStorage.getItem("test.loads"),
         })"""
     )
     raise AssertionError(f"never true: {condition}; the page: {state}")
