@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +58,49 @@ def server(db: Any) -> Iterator[Daphne]:
 def screenshot_dir() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+# What each open page showed when a test failed, written into the report: a failure in CI
+# leaves only its printed output, and "element is not visible" alone does not say which
+# screen was up instead, whether a banner had moved the page or whether it had reloaded.
+PAGE_STATE = """() => {
+  const shown = (el) => !el.hidden && el.getClientRects().length > 0;
+  const text = (el) => (el.textContent || "").replace(/\\s+/g, " ").trim().slice(0, 160);
+  const nav = performance.getEntriesByType("navigation")[0];
+  return {
+    url: location.href,
+    navigation: nav ? nav.type : null,
+    loaded_ms_ago: Math.round(performance.now()),
+    screens: Array.from(document.querySelectorAll("[data-screen]")).filter(shown).map((el) => el.dataset.screen),
+    banners: Array.from(document.querySelectorAll('[role="status"], [role="alert"], [role="alertdialog"]'))
+      .filter(shown)
+      .map(text)
+      .filter(Boolean),
+    focus: document.activeElement ? document.activeElement.cloneNode(false).outerHTML.slice(0, 160) : null,
+  };
+}"""
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
+    if call.when != "call" or not report.failed:
+        return report
+    funcargs = getattr(item, "funcargs", {})
+    lines = []
+    browser = funcargs.get("browser")
+    for context in browser.contexts if browser is not None else []:
+        for page in context.pages:
+            try:
+                # Bounded, unlike evaluate(): a page that stopped answering must not hang the run.
+                lines.append(repr(page.wait_for_function(f"({PAGE_STATE})()", timeout=5_000).json_value()))
+            except Exception as exc:  # a closed or hung page: say so, keep the test's own failure
+                lines.append(f"{page.url}: state not readable ({exc.__class__.__name__})")
+    if lines:
+        report.sections.append(("open pages", "\n".join(lines)))
+    server = funcargs.get("server")
+    if isinstance(server, Daphne):
+        report.sections.append(("daphne output (last 60 lines)", "\n".join(server.output().splitlines()[-60:])))
+    return report

@@ -83,7 +83,9 @@ def test_book_on_a_phone_check_in_at_the_kiosk_and_get_called(
 
     # The same code again: its own message, no second ticket.
     kiosk.get_by_role("button", name="完成").click()
+    expect(kiosk.locator('[data-screen="start"]')).to_be_visible()
     kiosk.get_by_role("button", name="我有预约").click()
+    expect(screen).to_be_visible()
     for char in booking.code:
         screen.locator(f'[data-appt-key="{char}"]').click()
     screen.get_by_role("button", name="签到").click()
