@@ -8,7 +8,9 @@ and the admin call them; nothing else writes a Ticket, a Desk or an Event.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import functools
+import os
 import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -74,16 +76,57 @@ class Actor:
         return cls(kind=Event.ActorKind.SYSTEM)
 
 
-# SQLite has one writer at a time, and its busy-wait retry is unfair: under load
-# a few requests starve for seconds. Queueing this process's writers on a lock
-# makes the wait first-come first-served. (Only the single-process default;
-# PostgreSQL relies on row locks alone.)
-_sqlite_writer = threading.RLock()
+class _SqliteWriter:
+    """SQLite's writers, one at a time, in the order they came.
+
+    SQLite has one writer at a time, and its busy-wait retry is unfair: under load
+    a few requests starve for seconds, sleeping in steps of milliseconds. So this
+    process's writers queue on a lock, and then the processes (several daphne
+    workers, a management command, the tests beside their server) on an exclusive
+    `flock` of a file beside the database, which the kernel hands on at once.
+    Re-entrant: a write inside a write takes neither again. PostgreSQL relies on
+    row locks alone.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._depth = 0  # only changed by the thread holding _lock
+        self._files: dict[str, int] = {}  # lock file path -> descriptor, in this process
+        self._pid = os.getpid()
+
+    def _descriptor(self) -> int | None:
+        name = str(connection.settings_dict["NAME"])
+        if not name or name == ":memory:" or name.startswith("file:") or "mode=memory" in name:
+            return None  # an in-memory database lives in one process
+        if self._pid != os.getpid():  # forked: the parent's descriptors share its lock
+            self._files.clear()
+            self._pid = os.getpid()
+        fd = self._files.get(name)
+        if fd is None:
+            fd = self._files[name] = os.open(f"{name}.writer-lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        return fd
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self._lock:
+            fd = self._descriptor() if self._depth == 0 else None
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+_sqlite_writer = _SqliteWriter()
 
 
 @contextmanager
 def _writer_lock() -> Iterator[None]:
-    with _sqlite_writer if connection.vendor == "sqlite" else nullcontext():
+    with _sqlite_writer.held() if connection.vendor == "sqlite" else nullcontext():
         yield
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
+import signal
 import socket
 import subprocess
 import sys
@@ -51,9 +54,10 @@ def child_env(**env: str) -> dict[str, str]:
 
 
 class Daphne:
-    """One daphne worker serving counter.asgi on a free port."""
+    """One daphne worker serving counter.asgi on a free port, or `workers` sharing it (counter.serve)."""
 
-    def __init__(self, **env: str) -> None:
+    def __init__(self, workers: int = 1, **env: str) -> None:
+        self.workers = workers
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(prefix="daphne-", suffix=".log", delete=False)  # noqa: SIM115
@@ -71,8 +75,12 @@ class Daphne:
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 30) -> Daphne:
+        if self.workers > 1:
+            command = ["counter.serve", "--workers", str(self.workers), "-b", "127.0.0.1", "-p", str(self.port)]
+        else:
+            command = ["daphne", "-b", "127.0.0.1", "-p", str(self.port), "counter.asgi:application"]
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), "counter.asgi:application"],
+            [sys.executable, "-m", *command],
             cwd=BASE_DIR,
             env=self.env,
             stdout=self.log,
@@ -98,6 +106,13 @@ class Daphne:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+                for pid in self.worker_pids().values():  # counter.serve's workers outlive a killed parent
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
 
-    def output(self) -> str:
-        return Path(self.log.name).read_text(errors="replace")[-5000:]
+    def worker_pids(self) -> dict[int, int]:
+        """counter.serve's workers as its log names them: worker number -> its latest pid."""
+        return {int(n): int(pid) for n, pid in re.findall(r"worker (\d+) is pid (\d+)", self.output(100_000))}
+
+    def output(self, last: int = 5000) -> str:
+        return Path(self.log.name).read_text(errors="replace")[-last:]
