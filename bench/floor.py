@@ -208,6 +208,13 @@ def parse_wrk(output: str) -> WrkResult:
     return r
 
 
+def flush_redis(url: str) -> None:
+    """Counter's Redis database emptied, as its SQL database is fresh: nothing cached from an earlier run."""
+    import redis
+
+    redis.Redis.from_url(url).flushdb()
+
+
 def children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
@@ -303,8 +310,18 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--only", action="append", help="run only jobs whose name starts with this (repeatable)")
     parser.add_argument("--profile", type=Path, help="py-spy records Counter during each job into this directory")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (databases, logs)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="Counter's daphne processes on its one port (python -m counter.serve; > 1 needs --redis-url)",
+    )
+    parser.add_argument("--redis-url", help="Counter's REDIS_URL (cache, rate limit and channel layer)")
     parser.add_argument("--internal", nargs="+", help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.workers > 1 and not args.redis_url:
+        parser.error("--workers > 1 needs --redis-url: live updates cross the workers through Redis")
+    return args
 
 
 def build_jobs(floor_token: str, counter_token: str, desk_tokens: list[str]) -> list[Job]:
@@ -466,6 +483,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             "DEBUG": "0",
             "COUNTER_KIOSK_RATE_LIMIT": str(load.RATE_LIMIT),
         }
+        if args.redis_url:
+            cenv["REDIS_URL"] = args.redis_url
+            flush_redis(args.redis_url)
         load.progress("Counter: migrating and seeding ...")
         load.manage(cenv, "migrate", "-v0")
         load.manage(cenv, "seed_demo", "--password", load.PASSWORD)
@@ -475,13 +495,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             cport = load.free_port()
         with (
             floor_daphne(fenv, floor_dir, fport, tmp / "floor-daphne.log") as fproc,
-            load.daphne(cenv, cport, tmp / "daphne.log") as cproc,
+            load.daphne(cenv, cport, tmp / "daphne.log", workers=args.workers) as cproc,
         ):
             floor = Server("floor", fproc, fport, fenv, floor_dir)
             counter = Server("Counter", cproc, cport, cenv, ROOT)
             wait_ready(floor, "/ping/")
             wait_ready(counter, f"/api/v1/sites/{SITE}/business-types/")
             jobs, checks = run_all(args, floor, counter, desk_tokens)
+            checks["Counter"] = f"{args.workers} daphne process(es) on one port" + (
+                f", Redis {args.redis_url}" if args.redis_url else ", no Redis (local memory, in-memory layer)"
+            )
+            checks["floor"] = "1 daphne process, in-memory layer (its run.sh default)"
         print_report(jobs, checks)
         return 0
     finally:

@@ -179,11 +179,23 @@ CLIENTS: dict[str, tuple[Callable[[str, int], Connection], str]] = {
 
 
 def process_cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process (all its threads) from /proc."""
-    with open(f"/proc/{pid}/stat") as f:
-        # The command name may contain spaces; the fields after it are fixed.
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    """User + system CPU of a process (all its threads) and of its living descendants, from /proc.
+
+    The descendants are the daphne workers of `python -m counter.serve`; one daphne has none.
+    """
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                # The command name may contain spaces; the fields after it are fixed.
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
+    tree, total = [pid], 0.0
+    while tree:
+        current = tree.pop()
+        total += stats.get(current, (0, 0.0))[1]
+        tree.extend(child for child, (parent, _) in stats.items() if parent == current)
+    return total
 
 
 def machine_busy_seconds() -> float:
@@ -545,10 +557,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def daphne(env: dict[str, str], port: int, log_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+def daphne(env: dict[str, str], port: int, log_path: Path, workers: int = 1) -> Iterator[subprocess.Popen[bytes]]:
+    """One daphne process on `port`, or `workers` of them sharing it (`python -m counter.serve`)."""
+    if workers > 1:
+        command = [sys.executable, "-m", "counter.serve", "--workers", str(workers), "-b", HOST, "-p", str(port)]
+    else:
+        command = [sys.executable, "-m", "daphne", "-b", HOST, "-p", str(port), "counter.asgi:application"]
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", HOST, "-p", str(port), "counter.asgi:application"],
+            command,
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -566,10 +583,12 @@ def daphne(env: dict[str, str], port: int, log_path: Path) -> Iterator[subproces
                 proc.terminate()
                 try:
                     # Stopped mid-request (Ctrl-C during a scenario) daphne hangs at exit: its worker
-                    # threads wait for an event loop that is gone. Give it a moment, then kill it.
+                    # threads wait for an event loop that is gone. Give it a moment, then kill it
+                    # (its own session: every worker counter.serve started with it).
                     proc.wait(5)
                 except subprocess.TimeoutExpired:
-                    proc.kill()
+                    with contextlib.suppress(ProcessLookupError):
+                        os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait()
         finally:
             for sig, handler in previous.items():
@@ -792,6 +811,7 @@ def internal_desks() -> dict[str, Any]:
 
 def internal_seed(count: int) -> dict[str, Any]:
     """Leave exactly `count` waiting tickets, spread over A-E, issued by the service."""
+    from django.db import connection
     from django.utils import timezone
 
     from queueing import services
@@ -808,6 +828,12 @@ def internal_seed(count: int) -> dict[str, Any]:
     for i in range(count):
         services.issue_ticket(site=site, prefix=PREFIXES[i % len(PREFIXES)], actor=kiosk)
     waiting = Ticket.objects.filter(site=site, status=Ticket.Status.WAITING).count()
+    # PostgreSQL plans from table statistics, and autovacuum gathers them within a minute of
+    # a thousand new rows (autovacuum_naptime): a hall is never measured with the empty
+    # table's, which would send the queue-head reads down the wrong index.
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return {"retired": retired, "waiting": waiting}
 
 
@@ -832,7 +858,11 @@ def run_internal(step: Sequence[str]) -> None:
         "seed": lambda: internal_seed(int(step[1])),
         "check": internal_check,
     }
-    print(json.dumps(steps[step[0]]()))
+    result = steps[step[0]]()
+    from queueing import broadcast
+
+    broadcast.drain()  # the step's live updates go out before the interpreter exits under their thread
+    print(json.dumps(result))
 
 
 # --- Main ---------------------------------------------------------------------------

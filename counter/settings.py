@@ -122,6 +122,14 @@ elif _db["ENGINE"] in ("django.db.backends.postgresql", "django.db.backends.post
         "max_size": env.int("DATABASE_POOL_MAX", default=20),
         "timeout": env.int("DATABASE_POOL_TIMEOUT", default=10),
     }
+    # Prepared statements: parameters bound on the server, and a statement a connection has
+    # run five times is prepared, its plan kept for the session (Django turns this off by
+    # default). The queue's hot reads (the heads of ten queues, the locked ticket) take
+    # 3–9 ms to plan and under 1 ms to run; the pool keeps connections, so plans outlive a
+    # request. Behind PgBouncer: session pooling, or its max_prepared_statements (≥ 1.21),
+    # or DATABASE_PREPARED_STATEMENTS=0.
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        _db["OPTIONS"].update(server_side_binding=True, prepare_threshold=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and channel layer ----------------------------------------------

@@ -362,10 +362,13 @@ class Ticket(models.Model):
         PREGNANT = "pregnant", _("pregnant")
         OTHER = "other", _("other")
 
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="tickets")
+    # site, issued_business_type and desk have no index of their own: the composite indexes
+    # below begin with each (number per site and day, sequence per type and day, a desk's
+    # day), and every index more is maintained on each write and weighed by each plan.
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="tickets", db_index=False)
     business_type = models.ForeignKey(BusinessType, on_delete=models.PROTECT, related_name="tickets")
     # The type the number was drawn from; a transfer changes business_type only.
-    issued_business_type = models.ForeignKey(BusinessType, on_delete=models.PROTECT, related_name="+")
+    issued_business_type = models.ForeignKey(BusinessType, on_delete=models.PROTECT, related_name="+", db_index=False)
     service_day = models.DateField(_("service day"))
     sequence = models.PositiveIntegerField(_("sequence"))
     number = models.CharField(_("number"), max_length=12)
@@ -385,7 +388,9 @@ class Ticket(models.Model):
     checklist_version = models.ForeignKey(
         "notices.ChecklistVersion", on_delete=models.PROTECT, null=True, blank=True, related_name="tickets"
     )
-    desk = models.ForeignKey(Desk, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets")
+    desk = models.ForeignKey(
+        Desk, on_delete=models.PROTECT, null=True, blank=True, related_name="tickets", db_index=False
+    )
     officer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
