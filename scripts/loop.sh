@@ -51,7 +51,7 @@ for i in $(seq 1 "$runs"); do
   for target in "${targets[@]}"; do
     if [ "$target" = LIVE ]; then
       # The live-server tests outside the browser: real daphne processes and sockets.
-      pytest -q "${order[@]}" tests/queueing/test_live.py tests/queueing/test_live_sockets.py tests/faults tests/scale \
+      pytest -q "${order[@]}" tests/queueing/test_live.py tests/queueing/test_live_sockets.py tests/queueing/test_serve.py tests/faults tests/scale \
         >>"$log" 2>&1 || status=1
     else
       pytest -q "${order[@]}" "$target" >>"$log" 2>&1 || status=1

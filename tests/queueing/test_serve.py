@@ -42,11 +42,16 @@ def wait_for(condition: Callable[[], Any], what: str, timeout: float = 30) -> An
 def workers(site: Any) -> Iterator[Daphne]:
     server = Daphne(workers=2).start()
     try:
-        wait_for(lambda: len(server.worker_pids()) == 2, "both workers started")
+        wait_for(lambda: listening(server) == 2, "both workers listening")
         yield server
     finally:
         server.stop()
         print(server.output())  # pytest shows it when the test fails
+
+
+def listening(server: Daphne) -> int:
+    """How many daphne workers have started to accept (each says so once)."""
+    return server.output(100_000).count("Listening on TCP address")
 
 
 def display(server: Daphne, stack: ExitStack) -> ClientConnection:
@@ -98,7 +103,7 @@ def test_workers_share_the_port_and_every_display_hears_every_call(
         # Screens connect one by one until each worker holds some: the kernel hands each
         # connection to whichever worker accepts first.
         while len(held) < 2:
-            assert len(sockets) < 40, f"40 connections, all to one worker: {held}"
+            assert len(sockets) < 100, f"100 connections, all to one worker: {held}"
             sockets.append(display(workers, stack))
             pid = wait_for(lambda: holder(workers, sockets[-1]), "the socket's worker found in /proc")
             assert pid in pids
@@ -131,6 +136,7 @@ def test_a_killed_worker_is_started_again_and_the_port_answers_meanwhile(workers
         return workers.worker_pids()[1] != before[1]
 
     wait_for(replaced, "worker 1 started again")
+    wait_for(lambda: listening(workers) == 3, "the new worker listening")
     assert "worker 1 (pid" in workers.output() and "starting it again" in workers.output()
     assert set(answers) == {200}
     # The new worker serves: every answer stays 200 until it holds a connection too.
@@ -138,7 +144,7 @@ def test_a_killed_worker_is_started_again_and_the_port_answers_meanwhile(workers
     sockets: list[ClientConnection] = []
     with ExitStack() as stack:
         while new not in {holder(workers, s) for s in sockets}:
-            assert len(sockets) < 40, "the restarted worker never accepted a connection"
+            assert len(sockets) < 100, "the restarted worker never accepted a connection"
             sockets.append(display(workers, stack))
             wait_for(lambda: holder(workers, sockets[-1]), "the socket's worker found in /proc")
     assert workers.process is not None
