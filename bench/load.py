@@ -760,7 +760,12 @@ def print_settings(
         ("django / daphne", f"{django.get_version()} / {daphne_pkg.__version__}"),
         ("settings module", env["DJANGO_SETTINGS_MODULE"]),
         ("database", db.detail),
-        ("server", f"1 daphne process on {HOST}:{port} (counter.asgi:application)"),
+        (
+            "server",
+            f"{args.workers} daphne processes on {HOST}:{port} (python -m counter.serve)"
+            if args.workers > 1
+            else f"1 daphne process on {HOST}:{port} (counter.asgi:application)",
+        ),
         ("DEBUG", env["DEBUG"]),
         ("kiosk rate limit", f"{env['COUNTER_KIOSK_RATE_LIMIT']}/min per address (checked on every issue, never hit)"),
         ("cache, channel layer", f"Redis {redis}" if redis else "local memory, in-memory channel layer"),
@@ -873,6 +878,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database-url", help="PostgreSQL URL of a scratch database (dropped and re-created)")
     parser.add_argument("--redis-url", help="give the server REDIS_URL: Redis cache and channel layer")
     parser.add_argument("--only", choices=["issue", "call-next"], help="run one scenario")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="daphne processes on the one port (python -m counter.serve; > 1 needs --redis-url)",
+    )
     amount = parser.add_mutually_exclusive_group()
     amount.add_argument("--seconds", type=float, default=8.0, help="measured seconds per issue level (default 8)")
     amount.add_argument("--requests", type=int, help="measured requests per issue level, instead of --seconds")
@@ -888,7 +899,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile-top", type=int, default=15, help="functions listed per profile (default 15)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (database, server log)")
     parser.add_argument("--internal", nargs="+", help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.workers > 1 and not args.redis_url:
+        parser.error("--workers > 1 needs --redis-url: live updates cross the workers through Redis")
+    return args
 
 
 async def run_scenarios(
@@ -960,7 +974,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         port = free_port()
         log_path = tmp / "daphne.log"
         progress(f"starting daphne on port {port} ...")
-        with daphne(env, port, log_path) as proc:
+        with daphne(env, port, log_path, workers=args.workers) as proc:
             print_settings(args, db, env, port, log_path, CLIENTS[args.client][1])
             issue, call_next, total_tickets = asyncio.run(run_scenarios(args, env, proc, port, log_path))
         print_results(issue, call_next, total_tickets, args.profile_top)
