@@ -310,18 +310,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--only", action="append", help="run only jobs whose name starts with this (repeatable)")
     parser.add_argument("--profile", type=Path, help="py-spy records Counter during each job into this directory")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (databases, logs)")
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=1,
-        help="Counter's daphne processes on its one port (python -m counter.serve; > 1 needs --redis-url)",
-    )
+    load.add_workers_option(parser)
     parser.add_argument("--redis-url", help="Counter's REDIS_URL (cache, rate limit and channel layer)")
     parser.add_argument("--internal", nargs="+", help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
-    if args.workers > 1 and not args.redis_url:
-        parser.error("--workers > 1 needs --redis-url: live updates cross the workers through Redis")
-    return args
+    return load.parse_with_workers(parser, argv)
 
 
 def build_jobs(floor_token: str, counter_token: str, desk_tokens: list[str]) -> list[Job]:

@@ -878,12 +878,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--database-url", help="PostgreSQL URL of a scratch database (dropped and re-created)")
     parser.add_argument("--redis-url", help="give the server REDIS_URL: Redis cache and channel layer")
     parser.add_argument("--only", choices=["issue", "call-next"], help="run one scenario")
-    parser.add_argument(
-        "--workers",
-        type=int,
-        default=1,
-        help="daphne processes on the one port (python -m counter.serve; > 1 needs --redis-url)",
-    )
+    add_workers_option(parser)
     amount = parser.add_mutually_exclusive_group()
     amount.add_argument("--seconds", type=float, default=8.0, help="measured seconds per issue level (default 8)")
     amount.add_argument("--requests", type=int, help="measured requests per issue level, instead of --seconds")
@@ -899,6 +894,20 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--profile-top", type=int, default=15, help="functions listed per profile (default 15)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (database, server log)")
     parser.add_argument("--internal", nargs="+", help=argparse.SUPPRESS)
+    return parse_with_workers(parser, argv)
+
+
+def add_workers_option(parser: argparse.ArgumentParser) -> None:
+    """--workers: Counter as `python -m counter.serve` (several daphne processes on one port)."""
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="Counter's daphne processes on its one port (python -m counter.serve; > 1 needs --redis-url)",
+    )
+
+
+def parse_with_workers(parser: argparse.ArgumentParser, argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.workers > 1 and not args.redis_url:
         parser.error("--workers > 1 needs --redis-url: live updates cross the workers through Redis")
